@@ -1,0 +1,48 @@
+"""nox sessions. They run in the environment where the package is installed (README's install
+command), so nothing is installed twice: ``venv_backend="none"``.
+
+    nox -s tests              # unit, property and calibration tests (the README's test command)
+    nox -s lint               # ruff
+    nox -s perf               # speed / memory benchmarks, ratios against baselines run alongside
+    nox -s reproduce_table1   # the paper's Table 1, end to end  (-- --profile smoke|cpu|paper ...)
+    nox -s reproduce_table2   # the alpha/lambda sweep of Table 2
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+ROOT = Path(__file__).parent
+
+
+def _shared_env() -> dict[str, str]:
+    """Point tests at ../shared (reference data, dataset mirror) when it exists and nothing else is set."""
+    env: dict[str, str] = {}
+    shared = ROOT.parent / "shared"
+    if "ITMN_SHARED" not in os.environ and shared.is_dir():
+        env["ITMN_SHARED"] = str(shared)
+    if "ITMN_DATA_MIRROR" not in os.environ and (shared / "data" / "mirror").is_dir():
+        env["ITMN_DATA_MIRROR"] = str(shared / "data" / "mirror")
+    return env
+
+
+@nox.session(venv_backend="none")
+def tests(session: nox.Session) -> None:
+    """Run the test suite (pytest); extra arguments go to pytest, e.g. ``-- -m calibration``."""
+    session.run("python", "-m", "pytest", *session.posargs, env=_shared_env())
+
+
+@nox.session(venv_backend="none")
+def lint(session: nox.Session) -> None:
+    """ruff check of the whole tree."""
+    session.run("ruff", "check", ".")
+
+
+@nox.session(venv_backend="none")
+def perf(session: nox.Session) -> None:
+    """Benchmarks: HDR-VDP-2, Huo, KO, training and inference speed (writes results/perf/*.json)."""
+    session.run("python", "-m", "bench.perf", *session.posargs, env=_shared_env())
