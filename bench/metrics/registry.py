@@ -111,7 +111,7 @@ class Metric:
 
 
 def _fmt_ppd(ppd: float) -> str:
-    return f"{ppd:.6g}"
+    return f"{ppd:.10g}"
 
 
 def _to_input_space(

@@ -161,6 +161,28 @@ def test_tone_map_8bit_curve_and_clamp() -> None:
     )
 
 
+def _exact_tie_input(k: int) -> float:
+    """A double X with 255 * X^(1/2.2) == k + 0.5 exactly (searched over neighbouring doubles,
+    with the same numpy power the implementation uses)."""
+    lo = hi = np.float64(((k + 0.5) / 255.0) ** 2.2)
+    for _ in range(5000):
+        for x in (lo, hi):
+            if 255.0 * np.power(x, 1.0 / 2.2) == k + 0.5:
+                return float(x)
+        lo, hi = np.nextafter(lo, 0.0), np.nextafter(hi, 1.0)
+    pytest.skip(f"no double maps exactly onto {k}.5 with this libm")
+
+
+@pytest.mark.parametrize("k", [2, 64, 126])
+def test_tone_map_rounds_exact_halves_up(k: int) -> None:
+    # Even k: numpy's rint would round k + 0.5 down to k; MATLAB's round gives k + 1.
+    x = _exact_tie_input(k)
+    assert np.rint(255.0 * np.power(x, 1.0 / 2.2)) == k
+    assert tone_map_8bit(np.full((1, 1, 3), x), 0)[0, 0, 0] == k + 1
+    # the same tie reached through the exposure factor 2^c
+    assert tone_map_8bit(np.full((1, 1, 3), x * 8.0), -3)[0, 0, 0] == k + 1
+
+
 def test_auto_range_single_exposure_is_widened() -> None:
     img = np.full((8, 8, 3), 100.0)  # log2(100) = 6.64 -> 7; lo = hi = -7 -> (-8, -6)
     assert auto_exposure_range(img, img) == (-8, -6)
