@@ -19,10 +19,10 @@ folder against the image of the same stem in another folder.
 Images: .exr, .hdr, .pfm or .npy with linear RGB in absolute cd/m^2 (display-referred, e.g. a
 1000-nit image peaks near 1000; [0, 1] images are refused).
 
-Primaries: a file that declares its chromaticities (OpenEXR attribute, written by the suite's
-write_exr) is taken in those primaries and --primaries does not apply to it. --primaries gives the
-primaries of files that declare nothing (.npy, .pfm, .hdr, EXR without the attribute); default
-bt709, as OpenEXR and Radiance define for files without the attribute. The output says, per file,
+Primaries: a file that declares its chromaticities (the OpenEXR attribute, which the suite's
+write_exr always writes, or a Radiance PRIMARIES line) is taken in those primaries and --primaries
+does not apply to it. --primaries gives the primaries of files that declare nothing (.npy, .pfm,
+.hdr/.exr without the declaration); default bt709, as OpenEXR and Radiance define for such files. The output says, per file,
 which primaries were used and where they came from.
 
 Output: a table, or with --json ONE JSON object: metric name -> value, "<metric>_<key>" for a

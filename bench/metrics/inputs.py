@@ -1,8 +1,9 @@
 """Reading images for scoring: which primaries the numbers are in, and pairing folders by stem.
 
 ``itmn.hdrio.read_hdr`` returns linear BT.709 and converts from the file's chromaticities when the
-file declares them (OpenEXR ``chromaticities``); .npy, .pfm, .hdr and EXR files without the
-attribute are returned as stored. Scoring therefore decides the primaries per file:
+file declares them (``meta["chromaticities"]``: the OpenEXR attribute, a Radiance PRIMARIES
+line); .npy, .pfm and files without a declaration are returned as stored. Scoring therefore
+decides the primaries per file:
 
 * the file declares BT.2020 (what ``itmn.hdrio.write_exr(primaries="bt2020")`` writes, i.e. the
   prepared dataset and method outputs): the reader's conversion is undone in float64, so the
