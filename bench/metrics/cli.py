@@ -22,8 +22,8 @@ Images: .exr, .hdr, .pfm or .npy with linear RGB in absolute cd/m^2 (display-ref
 Primaries: a file that declares its chromaticities (the OpenEXR attribute, which the suite's
 write_exr always writes, or a Radiance PRIMARIES line) is taken in those primaries and --primaries
 does not apply to it. --primaries gives the primaries of files that declare nothing (.npy, .pfm,
-.hdr/.exr without the declaration); default bt709, as OpenEXR and Radiance define for such files. The output says, per file,
-which primaries were used and where they came from.
+.hdr/.exr without the declaration); default bt709, as OpenEXR and Radiance define for such
+files. The output says, per file, which primaries were used and where they came from.
 
 Output: a table, or with --json ONE JSON object: metric name -> value, "<metric>_<key>" for a
 metric's secondary numbers (hdrvdp2_P_det, hdrvdp2_C_max, mpsnr_e_min, ...), "config" (metric
