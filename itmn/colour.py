@@ -38,6 +38,12 @@ M_709_TO_2020 = np.array(
 )
 M_2020_TO_709 = np.linalg.inv(M_709_TO_2020)
 
+#: CIE 1931 xy chromaticities in OpenEXR attribute order (red x,y, green x,y, blue x,y, white x,y).
+CHROMATICITIES: dict[str, tuple[float, ...]] = {
+    "bt709": (0.64, 0.33, 0.30, 0.60, 0.15, 0.06, 0.3127, 0.3290),
+    "bt2020": (0.708, 0.292, 0.170, 0.797, 0.131, 0.046, 0.3127, 0.3290),
+}
+
 # SMPTE ST 2084 constants.
 _PQ_M1 = 2610.0 / 16384.0
 _PQ_M2 = 2523.0 / 4096.0 * 128.0
@@ -101,35 +107,56 @@ def luminance(img: ArrayT, primaries: Primaries = "bt709") -> ArrayT:
     return (w[0] * img[..., 0] + w[1] * img[..., 1] + w[2] * img[..., 2]).astype(img.dtype, copy=False)
 
 
-def primaries_matrix_to_bt709(chromaticities: tuple[float, ...] | None) -> np.ndarray:
+def primaries_matrix(chromaticities: tuple[float, ...] | None, dst: Primaries = "bt709") -> np.ndarray:
     """3x3 matrix taking linear RGB with the given chromaticities (OpenEXR attribute order:
-    red x,y, green x,y, blue x,y, white x,y) to linear BT.709 RGB.
+    red x,y, green x,y, blue x,y, white x,y) to linear RGB with ``dst`` primaries (D65).
 
     The white point is adapted to D65 with the Bradford transform when it differs.
     ``None`` means the file declared nothing, i.e. Rec.709 primaries and D65 (OpenEXR's default).
+    Chromaticities within 5e-4 of ``dst``'s give the identity, so files that store the standard
+    values in float32 are not converted at all.
     """
-    if chromaticities is None:
-        return np.eye(3)
-    c = np.asarray(chromaticities, dtype=np.float64)
+    if dst not in ("bt709", "bt2020"):
+        raise ValueError(f"dst primaries must be 'bt709' or 'bt2020', got {dst!r}")
+    c = np.asarray(CHROMATICITIES["bt709"] if chromaticities is None else chromaticities, dtype=np.float64)
     if c.shape != (8,):
         raise ValueError(f"chromaticities must have 8 numbers (rx ry gx gy bx by wx wy), got {c.tolist()}")
+    if not np.all(np.isfinite(c)) or np.any(c[1::2] <= 0):
+        raise ValueError(f"chromaticities {c.tolist()} are not valid xy coordinates (y must be > 0)")
+    target = np.asarray(CHROMATICITIES[dst])
+    if np.allclose(c, target, atol=5e-4):
+        return np.eye(3)
+    for name, known in CHROMATICITIES.items():
+        if np.allclose(c, known, atol=5e-4):  # exact standard matrices for the standard primaries
+            return _matrix(name, dst)  # type: ignore[arg-type]
     import colour  # lazy: slow import
 
-    src_primaries = c[:6].reshape(3, 2)
-    src_white = c[6:]
-    bt709 = colour.RGB_COLOURSPACES["ITU-R BT.709"]
+    src_primaries, src_white = c[:6].reshape(3, 2), c[6:]
+    d65 = target[6:]
     npm_src = colour.normalised_primary_matrix(src_primaries, src_white)
-    npm_dst = colour.normalised_primary_matrix(bt709.primaries, bt709.whitepoint)
-    if np.allclose(src_primaries, bt709.primaries, atol=5e-4) and np.allclose(
-        src_white, bt709.whitepoint, atol=5e-4
-    ):
-        return np.eye(3)
+    npm_dst = colour.normalised_primary_matrix(target[:6].reshape(3, 2), d65)
     xyz_src_to_d65 = np.eye(3)
-    if not np.allclose(src_white, bt709.whitepoint, atol=5e-4):
+    if not np.allclose(src_white, d65, atol=5e-4):
         xyz_src_to_d65 = colour.adaptation.matrix_chromatic_adaptation_VonKries(
-            colour.xy_to_XYZ(src_white), colour.xy_to_XYZ(bt709.whitepoint), transform="Bradford"
+            colour.xy_to_XYZ(src_white), colour.xy_to_XYZ(d65), transform="Bradford"
         )
     return np.linalg.inv(npm_dst) @ xyz_src_to_d65 @ npm_src
+
+
+def primaries_matrix_to_bt709(chromaticities: tuple[float, ...] | None) -> np.ndarray:
+    """3x3 matrix from RGB with the given chromaticities to linear BT.709 (see :func:`primaries_matrix`)."""
+    return primaries_matrix(chromaticities, "bt709")
+
+
+def _safe_pow(x: torch.Tensor, p: float) -> torch.Tensor:
+    """``x ** p`` for x >= 0 whose gradient at x = 0 is 0 instead of inf/NaN.
+
+    ``torch.pow(0, p)`` with 0 < p < 1 has an infinite derivative, and inside ``torch.where`` the
+    unused branch still propagates ``inf * 0 = NaN`` into the gradient; a network output that
+    reaches exactly 0 (a saturated sigmoid) would then poison every weight.
+    """
+    pos = x > 0
+    return torch.where(pos, torch.pow(torch.where(pos, x, torch.ones_like(x)), p), torch.zeros_like(x))
 
 
 # --------------------------------------------------------------------------- PQ (ST 2084)
@@ -141,7 +168,7 @@ def pq_encode(luminance_cdm2: ArrayT) -> ArrayT:
     """
     if isinstance(luminance_cdm2, torch.Tensor):
         y = torch.clamp(luminance_cdm2 / PQ_PEAK, 0.0, 1.0)
-        ym = torch.pow(y, _PQ_M1)
+        ym = _safe_pow(y, _PQ_M1)
         return torch.pow((_PQ_C1 + _PQ_C2 * ym) / (1.0 + _PQ_C3 * ym), _PQ_M2)
     import colour
 
@@ -154,7 +181,7 @@ def pq_decode(code: ArrayT) -> ArrayT:
     """EOTF of SMPTE ST 2084: code value in [0, 1] (clipped) -> absolute cd/m^2."""
     if isinstance(code, torch.Tensor):
         e = torch.clamp(code, 0.0, 1.0)
-        em = torch.pow(e, 1.0 / _PQ_M2)
+        em = _safe_pow(e, 1.0 / _PQ_M2)
         num = torch.clamp(em - _PQ_C1, min=0.0)
         return PQ_PEAK * torch.pow(num / (_PQ_C2 - _PQ_C3 * em), 1.0 / _PQ_M1)
     import colour
@@ -171,7 +198,7 @@ def hlg_decode(code: np.ndarray, peak_cdm2: float = 1000.0, black_cdm2: float = 
     import colour
 
     e = np.clip(np.asarray(code, dtype=np.float64), 0.0, 1.0)
-    out = colour.models.eotf_BT2100_HLG(e, L_B=black_cdm2, L_W=peak_cdm2)
+    out = colour.models.eotf_BT2100_HLG(e, L_B=black_cdm2, L_W=peak_cdm2, method="ITU-R BT.2100-2")
     return np.asarray(out).astype(_float_out(code), copy=False)
 
 
@@ -180,7 +207,7 @@ def hlg_encode(display_cdm2: np.ndarray, peak_cdm2: float = 1000.0, black_cdm2: 
     import colour
 
     f = np.clip(np.asarray(display_cdm2, dtype=np.float64), 0.0, peak_cdm2)
-    out = colour.models.eotf_inverse_BT2100_HLG(f, L_B=black_cdm2, L_W=peak_cdm2)
+    out = colour.models.eotf_inverse_BT2100_HLG(f, L_B=black_cdm2, L_W=peak_cdm2, method="ITU-R BT.2100-2")
     return np.clip(np.asarray(out), 0.0, 1.0).astype(_float_out(display_cdm2), copy=False)
 
 
@@ -189,7 +216,7 @@ def srgb_encode(linear: ArrayT) -> ArrayT:
     """sRGB inverse EOTF (piecewise, 0.0031308 / 12.92 / 2.4): linear [0,1] (clipped) -> code value [0,1]."""
     if isinstance(linear, torch.Tensor):
         x = torch.clamp(linear, 0.0, 1.0)
-        return torch.where(x <= 0.0031308, 12.92 * x, 1.055 * torch.pow(x, 1.0 / 2.4) - 0.055)
+        return torch.where(x <= 0.0031308, 12.92 * x, 1.055 * _safe_pow(x, 1.0 / 2.4) - 0.055)
     import colour
 
     x = np.clip(np.asarray(linear, dtype=np.float64), 0.0, 1.0)

@@ -126,29 +126,55 @@ def _exr_channels(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     try:
         f = OpenEXR.File(str(path), separate_channels=True)
         header = dict(f.header())
-        chans = {name: ch.pixels for name, ch in f.channels().items()}
+        chans = {}
+        sampling = {}
+        for name, ch in f.channels().items():
+            chans[name] = ch.pixels
+            sampling[name] = (int(ch.ySampling), int(ch.xSampling))
     except Exception as exc:  # the binding raises RuntimeError/ValueError for corrupt files
-        raise ImageError(path, f"cannot read OpenEXR data ({exc})", "a complete, valid OpenEXR file") from exc
+        raise ImageError(
+            path,
+            f"cannot read OpenEXR data, the file is corrupt or truncated ({exc})",
+            "a complete, valid OpenEXR file",
+        ) from exc
+    header["_sampling"] = sampling
     if not chans:
         raise ImageError(path, "OpenEXR file has no channels", "R, G, B or Y/RY/BY channels")
     return chans, header
 
 
-def _upsample_chroma(ch: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Linear interpolation of a 2x2-subsampled channel whose sample i sits on full-res pixel 2i."""
+def _upsample_chroma(
+    ch: np.ndarray,
+    shape: tuple[int, int],
+    sampling: tuple[int, int] = (2, 2),
+    origin: tuple[int, int] = (0, 0),
+) -> np.ndarray:
+    """Bilinear upsampling of a subsampled OpenEXR channel to the full ``shape`` (rows, columns).
+
+    OpenEXR stores a channel with x/y sampling ``(sy, sx)`` only at pixels whose absolute
+    coordinates are multiples of the sampling, so the first stored sample sits ``(-origin) mod s``
+    pixels into the data window whose top-left corner is ``origin`` (y, x). Between samples the
+    value is interpolated linearly; beyond the first/last sample it is held.
+    """
     h, w = shape
-    ys = np.minimum(np.arange(h) / 2.0, ch.shape[0] - 1)
-    xs = np.minimum(np.arange(w) / 2.0, ch.shape[1] - 1)
-    y0 = np.floor(ys).astype(int)
-    x0 = np.floor(xs).astype(int)
-    y1 = np.minimum(y0 + 1, ch.shape[0] - 1)
-    x1 = np.minimum(x0 + 1, ch.shape[1] - 1)
-    fy = (ys - y0)[:, None]
-    fx = (xs - x0)[None, :]
+    (sy, sx), (oy, ox) = sampling, origin
+    if (sy, sx) == (1, 1) and ch.shape == (h, w):
+        return ch.astype(np.float64)
+
+    def axis(n: int, s: int, o: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        pos = (np.arange(n) - ((-o) % s)) / s  # position in sample units
+        pos = np.clip(pos, 0.0, m - 1)
+        i0 = np.floor(pos).astype(int)
+        i1 = np.minimum(i0 + 1, m - 1)
+        return i0, i1, pos - i0
+
+    y0, y1, fy = axis(h, sy, oy, ch.shape[0])
+    x0, x1, fx = axis(w, sx, ox, ch.shape[1])
     c = ch.astype(np.float64)
+    fx = fx[None, :]
     top = c[y0][:, x0] * (1 - fx) + c[y0][:, x1] * fx
     bot = c[y1][:, x0] * (1 - fx) + c[y1][:, x1] * fx
-    return top * (1 - fy) + bot * fy
+    return top * (1 - fy[:, None]) + bot * fy[:, None]
 
 
 def _luma_weights(chromaticities: tuple[float, ...] | None) -> np.ndarray:
@@ -178,13 +204,19 @@ def _read_exr(path: Path, allow_gray: bool) -> tuple[np.ndarray, dict[str, Any]]
     }
     if header.get("tiles") is not None:
         meta["tiles"] = str(header["tiles"])
+    dw = header.get("dataWindow")
+    if dw is not None:
+        meta["data_window"] = [int(v) for v in (*dw[0], *dw[1])]
     if {"R", "G", "B"} <= names:
         rgb = np.stack([chans["R"], chans["G"], chans["B"]], axis=-1).astype(np.float64)
         meta["layout"] = "RGB" + ("A (alpha ignored)" if "A" in names else "")
     elif {"Y", "RY", "BY"} <= names:
         y = chans["Y"].astype(np.float64)
-        ry = _upsample_chroma(chans["RY"], y.shape)
-        by = _upsample_chroma(chans["BY"], y.shape)
+        dw = header.get("dataWindow")
+        origin = (int(dw[0][1]), int(dw[0][0])) if dw is not None else (0, 0)
+        sampling = header["_sampling"]
+        ry = _upsample_chroma(chans["RY"], y.shape, sampling["RY"], origin)
+        by = _upsample_chroma(chans["BY"], y.shape, sampling["BY"], origin)
         wr, wg, wb = _luma_weights(chroma)
         r = (ry + 1.0) * y
         b = (by + 1.0) * y
@@ -193,7 +225,9 @@ def _read_exr(path: Path, allow_gray: bool) -> tuple[np.ndarray, dict[str, Any]]
         meta["layout"] = "luminance/chroma Y-RY-BY (chroma upsampled bilinearly)"
     elif names == {"Y"} or names == {"Y", "A"}:
         if not allow_gray:
-            raise ImageError(path, "single-channel (Y only) OpenEXR image", "RGB channels (or allow_gray=True)")
+            raise ImageError(
+                path, "single-channel (Y only) OpenEXR image", "RGB channels (or allow_gray=True)"
+            )
         rgb = np.repeat(chans["Y"][..., None], 3, axis=-1).astype(np.float64)
         meta["layout"] = "Y (replicated to RGB)"
     else:
@@ -213,7 +247,9 @@ def _read_oiio(path: Path, want: str) -> tuple[np.ndarray, dict[str, Any]]:
     try:
         spec = inp.spec()
         if spec.width == 0 or spec.height == 0:
-            raise ImageError(path, f"zero-sized image ({spec.width} x {spec.height})", "at least 1 x 1 pixels")
+            raise ImageError(
+                path, f"zero-sized image ({spec.width} x {spec.height})", "at least 1 x 1 pixels"
+            )
         px = inp.read_image(want)
         if px is None:
             raise ImageError(path, f"cannot read pixels ({inp.geterror()})", "a complete, valid image file")
@@ -253,9 +289,64 @@ def _read_pfm(path: Path, allow_gray: bool) -> tuple[np.ndarray, dict[str, Any]]
     return _three_channels(px, path, allow_gray).astype(np.float64), meta
 
 
+def radiance_header(path: str | Path, max_bytes: int = 65536) -> dict[str, str]:
+    """The ``KEY=value`` lines of a Radiance header (up to the blank line before the resolution).
+
+    Repeated keys keep their last value, except ``EXPOSURE``, whose values multiply (as in
+    Radiance). Raises ImageError when the file does not start with ``#?``.
+    """
+    path = Path(path)
+    with open(path, "rb") as fh:
+        head = fh.read(max_bytes)
+    if not head.startswith(b"#?"):
+        raise ImageError(
+            path, f"no Radiance signature (starts with {head[:10]!r})", "a file starting with '#?RADIANCE'"
+        )
+    out: dict[str, str] = {}
+    exposure = 1.0
+    for raw in head.split(b"\n")[1:]:
+        line = raw.decode("latin-1").strip()
+        if not line:
+            break
+        if "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            key = key.strip().upper()
+            if key == "EXPOSURE":
+                try:
+                    exposure *= float(value)
+                except ValueError:
+                    raise ImageError(path, f"EXPOSURE={value!r} in the header", "a number") from None
+                out[key] = repr(exposure)
+            else:
+                out[key] = value.strip()
+    return out
+
+
 def _read_radiance(path: Path, allow_gray: bool) -> tuple[np.ndarray, dict[str, Any]]:
+    header = radiance_header(path)
+    fmt = header.get("FORMAT", "32-bit_rle_rgbe")
+    if fmt != "32-bit_rle_rgbe":
+        raise ImageError(
+            path, f"Radiance FORMAT={fmt}", "FORMAT=32-bit_rle_rgbe (XYZE files are not supported)"
+        )
     px, meta = _read_oiio(path, "float")
     meta["format"] = "hdr"
+    # PRIMARIES: rx ry gx gy bx by wx wy (same order as OpenEXR). Photoshop writes eight zeros
+    # for "unspecified"; absent or zero means Rec.709/D65 (what every Poly Haven file assumes).
+    chroma = None
+    if "PRIMARIES" in header:
+        try:
+            vals = tuple(float(v) for v in header["PRIMARIES"].split())
+        except ValueError:
+            raise ImageError(path, f"PRIMARIES={header['PRIMARIES']!r}", "eight numbers") from None
+        if len(vals) != 8:
+            raise ImageError(
+                path, f"PRIMARIES={header['PRIMARIES']!r} has {len(vals)} numbers", "eight numbers"
+            )
+        if any(vals):
+            chroma = vals
+    meta["chromaticities"] = chroma
+    meta["radiance_header"] = header
     return _three_channels(px, path, allow_gray).astype(np.float64), meta
 
 
@@ -272,7 +363,9 @@ def _read_encoded_hdr(
         )
     if encoding is None:
         raise ImageError(
-            path, "16-bit PNG/TIFF holds display-encoded HDR but no encoding was named", "encoding='pq' or 'hlg'"
+            path,
+            "16-bit PNG/TIFF holds display-encoded HDR but no encoding was named",
+            "encoding='pq' or 'hlg'",
         )
     code = _three_channels(px, path, allow_gray=False).astype(np.float64) / 65535.0
     if encoding == "pq":
@@ -281,8 +374,11 @@ def _read_encoded_hdr(
         lin = colour.hlg_decode(code, peak_cdm2=peak)
     else:
         raise ImageError(path, f"unknown encoding {encoding!r}", "'pq' or 'hlg'")
+    if primaries not in colour.CHROMATICITIES:
+        raise ImageError(path, f"unknown primaries {primaries!r}", "'bt709' or 'bt2020'")
+    # the primaries conversion is done by read_hdr, from these chromaticities
     meta.update(format=path.suffix.lstrip(".").lower(), encoding=encoding, file_primaries=primaries)
-    lin = colour.convert_primaries(lin, primaries, "bt709")
+    meta["chromaticities"] = colour.CHROMATICITIES[primaries]
     return lin, meta
 
 
@@ -294,8 +390,9 @@ def read_hdr(
     hlg_peak_cdm2: float = 1000.0,
     sanitize: bool = False,
     allow_gray: bool = False,
+    out_primaries: colour.Primaries = "bt709",
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Read an HDR image as float32 H x W x 3 linear RGB with BT.709 primaries.
+    """Read an HDR image as float32 H x W x 3 linear RGB with BT.709 primaries (or ``out_primaries``).
 
     Parameters
     ----------
@@ -313,11 +410,17 @@ def read_hdr(
         Set NaN/Inf to 0 and report the count in ``meta["n_nonfinite_zeroed"]`` instead of raising.
     allow_gray:
         Replicate single-channel images to RGB instead of raising.
+    out_primaries:
+        Primaries of the returned array. ``"bt2020"`` reads a BT.2020 file (e.g. a prepared HDR
+        target written by :func:`write_exr` with ``primaries="bt2020"``) without a round trip
+        through BT.709, i.e. bit-exactly.
 
     Returns
     -------
     (image, meta): ``meta`` has the format, storage, source dtype, chromaticities, whether a
-    primaries conversion was applied, the number of negative values and the value range.
+    primaries conversion was applied, the number and smallest of the negative values as stored
+    (``n_negative_stored``, ``min_stored``) and after conversion (``n_negative``, ``min``), and
+    the value range.
 
     Raises
     ------
@@ -351,16 +454,24 @@ def read_hdr(
     if rgb.shape[0] == 0 or rgb.shape[1] == 0:
         raise ImageError(path, f"zero-sized image ({rgb.shape[1]} x {rgb.shape[0]})", "at least 1 x 1 pixels")
 
-    img = rgb.astype(np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):  # NaN/Inf (or float64 > 3.4e38) are counted next
+        img = rgb.astype(np.float32)
     meta["path"] = str(path)
     meta["height"], meta["width"] = int(img.shape[0]), int(img.shape[1])
     meta["n_nonfinite_zeroed"] = check_finite(img, path, sanitize=sanitize)
+    meta["n_negative_stored"] = int((img < 0).sum())
+    meta["min_stored"] = float(img.min())
 
-    m = colour.primaries_matrix_to_bt709(meta.get("chromaticities"))
-    meta["primaries_converted"] = not np.allclose(m, np.eye(3))
+    try:
+        m = colour.primaries_matrix(meta.get("chromaticities"), out_primaries)
+    except ValueError as exc:
+        raise ImageError(
+            path, f"unusable chromaticities attribute ({exc})", "valid CIE xy primaries"
+        ) from None
+    meta["primaries_converted"] = not np.array_equal(m, np.eye(3))
     if meta["primaries_converted"]:
-        img = colour.apply_matrix(img, m)
-    meta["primaries"] = "bt709"
+        img = colour.apply_matrix(img.astype(np.float64), m).astype(np.float32)
+    meta["primaries"] = out_primaries
     meta["unit"] = "cd/m2" if meta.get("encoding") else "relative (as stored)"
     meta["n_negative"] = int((img < 0).sum())
     meta["min"] = float(img.min())
@@ -385,7 +496,9 @@ def read_ldr(path: str | Path) -> np.ndarray:
             raise ImageError(path, f"LDR values span [{lo:.4g}, {hi:.4g}]", "display code values in [0, 1]")
         return img
     if ext not in LDR_EXTENSIONS:
-        raise ImageError(path, f"unsupported LDR extension {ext!r}", f"one of {', '.join(LDR_EXTENSIONS)}, .exr")
+        raise ImageError(
+            path, f"unsupported LDR extension {ext!r}", f"one of {', '.join(LDR_EXTENSIONS)}, .exr"
+        )
     px, _ = _read_oiio(path, "uint16" if _is_16bit(path) else "uint8")
     px = _three_channels(px, path, allow_gray=True)
     scale = 65535.0 if px.dtype == np.uint16 else 255.0
@@ -405,10 +518,7 @@ def _is_16bit(path: Path) -> bool:
 
 
 # --------------------------------------------------------------------------- writers
-_CHROMATICITIES = {
-    "bt709": (0.64, 0.33, 0.30, 0.60, 0.15, 0.06, 0.3127, 0.3290),
-    "bt2020": (0.708, 0.292, 0.170, 0.797, 0.131, 0.046, 0.3127, 0.3290),
-}
+_CHROMATICITIES = colour.CHROMATICITIES
 
 
 def write_exr(
