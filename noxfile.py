@@ -46,3 +46,19 @@ def lint(session: nox.Session) -> None:
 def perf(session: nox.Session) -> None:
     """Benchmarks: HDR-VDP-2, Huo, KO, training and inference speed (writes results/perf/*.json)."""
     session.run("python", "-m", "bench.perf", *session.posargs, env=_shared_env())
+
+
+@nox.session(venv_backend="none")
+def reproduce_table1(session: nox.Session) -> None:
+    """The paper's Table 1 end to end: fetch, prepare, train, expand, score, tables, figures.
+
+    Arguments after ``--`` go to ``python -m bench.reproduce table1`` (``--profile smoke|cpu|paper``,
+    ``--dataset NAME|PATH``, ``--mirror DIR|URL``, ...; ``--help`` lists them).
+    """
+    session.run("python", "-m", "bench.reproduce", "table1", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def reproduce_table2(session: nox.Session) -> None:
+    """The alpha/lambda sweep of Table 2 (same options as reproduce_table1)."""
+    session.run("python", "-m", "bench.reproduce", "table2", *session.posargs)
