@@ -113,6 +113,12 @@ def test_expand_is_operator_then_shared_wrapper(rng):
     assert np.array_equal(inv, from_relative_bt709(ldr.astype(np.float64) ** 2.2))
 
 
+def test_ko_versions_agree_after_the_peak_scaling(rng):
+    # 2019 = 2017 / 4 exactly, and the wrapper rescales the peak to 1000: the same image.
+    ldr = ldr_scene(rng)
+    assert np.array_equal(get_method("ko").expand(ldr), get_method("ko-2019").expand(ldr))
+
+
 @pytest.mark.parametrize("name", CLASSICAL)
 @pytest.mark.parametrize("image", ["black", "white", "saturated", "single-colour"])
 def test_special_images_through_the_registry(name, image):
