@@ -101,9 +101,7 @@ def generator_adversarial(logits_fake: torch.Tensor, form: str = "minimax") -> t
     raise ValueError(f"adversarial form must be 'minimax' or 'nonsaturating', got {form!r}")
 
 
-def generator_objective(
-    content: ContentTerms, adv_g: torch.Tensor | None, lam: float
-) -> torch.Tensor:
+def generator_objective(content: ContentTerms, adv_g: torch.Tensor | None, lam: float) -> torch.Tensor:
     """Eq. (1)/(4) for G: ``lam * L_G + adv_g``; without a regularizer (NoAdvReg) ``lam * L_G``."""
     total = lam * content.content
     return total if adv_g is None else total + adv_g

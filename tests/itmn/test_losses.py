@@ -68,7 +68,9 @@ def test_regularizer_by_hand() -> None:
     r = regularizer(torch.full((2, 1), -2.0), torch.full((3, 1), 3.0))
     s = lambda v: 1 / (1 + math.exp(-v))  # noqa: E731
     assert float(r) == pytest.approx(math.log(1 - s(-2.0)) + math.log(s(3.0)))
-    assert float(discriminator_loss(torch.full((2, 1), -2.0), torch.full((3, 1), 3.0))) == pytest.approx(-float(r))
+    assert float(discriminator_loss(torch.full((2, 1), -2.0), torch.full((3, 1), 3.0))) == pytest.approx(
+        -float(r)
+    )
 
 
 def test_regularizer_is_finite_for_extreme_logits() -> None:

@@ -1,0 +1,92 @@
+"""Validation on the test split: full-size pairs, the protocol's test LDR (Reinhard global),
+metrics from ``bench.metrics.registry`` (imported lazily: another package).
+
+Validation never changes training: it runs under ``torch.no_grad`` with the networks in eval
+mode (BatchNorm uses, and does not update, its running statistics) inside
+``torch.random.fork_rng`` (no generator a training step uses advances), and restores train mode.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from itmn.infer import pad_to_multiple, pq_to_display
+
+DEFAULT_METRICS = ("mpsnr", "ssim")
+
+
+class Validator:
+    """Scores a model's predictions on the first ``limit`` test images (0 = all).
+
+    ``status`` says whether validation runs and, if not, why (written to run.json).
+    """
+
+    def __init__(
+        self, prepared: Any, tmo: str, limit: int = 0, metrics: Sequence[str] = DEFAULT_METRICS
+    ) -> None:
+        self.status = "ok"
+        self.metric_names = list(metrics)
+        self.metrics: dict[str, Any] = {}
+        self.pairs: list[tuple[str, np.ndarray, np.ndarray]] = []
+        try:
+            from bench.metrics.registry import get_metric
+
+            self.metrics = {name: get_metric(name) for name in self.metric_names}
+        except ImportError as exc:
+            self.status = f"skipped: metric registry not importable ({exc})"
+            return
+        names = list(prepared.names("test"))
+        if limit > 0:
+            names = names[:limit]
+        if not names:
+            self.status = "skipped: the dataset's test split is empty"
+            return
+        for name in names:
+            self.pairs.append((name, prepared.load_ldr(name, tmo), prepared.load_hdr(name)))
+        self.status = f"ok: {len(names)} test images ({tmo} LDR), metrics {', '.join(self.metric_names)}"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.pairs) and bool(self.metrics)
+
+    def columns(self) -> list[str]:
+        return ["iteration", *self.metric_names, "n_images", "seconds"]
+
+    def run(self, predict_pq: Callable[[torch.Tensor], torch.Tensor], nets: Sequence[torch.nn.Module],
+            multiple: int, cuda: bool) -> dict[str, float]:  # fmt: skip
+        """Mean of each metric over the validation images (and ``n_images``, ``seconds``)."""
+        t0 = time.perf_counter()
+        modes = [n.training for n in nets]
+        devices = [torch.cuda.current_device()] if cuda else []
+        scores: dict[str, list[float]] = {m: [] for m in self.metric_names}
+        try:
+            with torch.random.fork_rng(devices=devices), torch.no_grad():
+                for n in nets:
+                    n.eval()
+                for _name, ldr, ref in self.pairs:
+                    pq = predict_image(predict_pq, ldr, multiple)
+                    test = pq_to_display(pq)
+                    for m in self.metric_names:
+                        scores[m].append(float(self.metrics[m](test, ref, primaries="bt2020").value))
+        finally:
+            for n, mode in zip(nets, modes):
+                n.train(mode)
+        out = {m: float(np.mean(v)) for m, v in scores.items()}
+        out.update(n_images=len(self.pairs), seconds=time.perf_counter() - t0)
+        return out
+
+
+def predict_image(
+    predict_pq: Callable[[torch.Tensor], torch.Tensor], ldr: np.ndarray, multiple: int
+) -> np.ndarray:
+    """One H x W x 3 LDR image through ``predict_pq`` (N x 3 x H x W), padded to ``multiple``."""
+    x = torch.from_numpy(np.ascontiguousarray(ldr.transpose(2, 0, 1)))[None]
+    h, w = x.shape[-2:]
+    x = pad_to_multiple(x, multiple)
+    y = predict_pq(x)[..., :h, :w]
+    return np.ascontiguousarray(y[0].float().cpu().numpy().transpose(1, 2, 0))

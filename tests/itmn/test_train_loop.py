@@ -1,0 +1,245 @@
+"""The training loop in-process: run folder, reuse of finished runs, interruption and resume,
+refusal of foreign checkpoints, validation isolation, ablations, schedule, DrTM integration."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import signal
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+from itmn.errors import CheckpointError, ConfigError
+from itmn.train import config_hash, run_training
+from itmn.train import trainer as trainer_mod
+from itmn.train.checkpoint import read_checkpoint
+from itmn.train.trainer import TrainingInterrupted, lr_factor
+
+
+def _load_support():  # pytest runs with --import-mode=importlib: test folders are not on sys.path
+    name = "itmn_train_test_support"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("train_support.py"))
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
+ts = _load_support()
+
+ts.install_contract_stand_in()
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return ts.session_dataset(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def reference(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An uninterrupted tiny iTMN run (validation at the end only)."""
+    return run_training(ts.tiny_config(dataset), tmp_path_factory.mktemp("ref") / "run")
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_run_folder(reference: Path, dataset: Path) -> None:
+    info = json.loads((reference / "run.json").read_text())
+    assert info["status"] == "finished" and info["iteration"] == 12 and info["iterations"] == 12
+    assert info["seed"] == 0 and info["config_hash"] == config_hash(ts.tiny_config(dataset))
+    for key in ("command_line", "git", "versions", "device", "wall_time_s", "iterations_per_s", "sessions"):
+        assert key in info, key
+    assert info["iterations_per_s"] > 0 and info["sessions"][-1]["status"] == "finished"
+    cfg = json.loads((reference / "config.json").read_text())
+    assert cfg["model"]["generator"]["widths"] == [4, 8, 8, 8, 8]
+    rows = _rows(reference / "log.csv")
+    assert [int(r["iteration"]) for r in rows] == list(range(1, 13))
+    assert list(rows[0]) == [
+        "iteration",
+        "content",
+        "mse",
+        "dmse",
+        "adv_g",
+        "adv_d",
+        "g_loss",
+        "d_loss",
+        "lr",
+        "time",
+    ]
+    r = rows[0]
+    assert float(r["content"]) == pytest.approx(float(r["mse"]) + 1e5 * float(r["dmse"]), rel=1e-5)
+    assert float(r["g_loss"]) == pytest.approx(1e4 * float(r["content"]) + float(r["adv_g"]), rel=1e-5)
+    assert float(r["adv_d"]) == pytest.approx(-float(r["d_loss"]))
+    val = _rows(reference / "val.csv")
+    assert (
+        [v["iteration"] for v in val] == ["12"]
+        and float(val[0]["mpsnr"]) > 0
+        and 0 < float(val[0]["ssim"]) <= 1
+    )
+    assert {p.name for p in (reference / "plots").iterdir()} >= {
+        "content_loss.png",
+        "adversarial.png",
+        "validation.png",
+    }
+    ck = read_checkpoint(reference / "checkpoints" / "last.pt")
+    assert ck["finished"] and ck["iteration"] == 12 and set(ck["nets"]) == {"generator", "discriminator"}
+    assert [p.name for p in (reference / "checkpoints").glob("iter_*.pt")] == [
+        "iter_00000012.pt"
+    ]  # keep_checkpoints=1
+
+
+def test_finished_run_is_reused(reference: Path, dataset: Path) -> None:
+    before = (reference / "log.csv").stat().st_mtime_ns
+    assert run_training(ts.tiny_config(dataset, **{"run.checkpoint_every": 6}), reference) == reference
+    assert (reference / "log.csv").stat().st_mtime_ns == before
+    from itmn.train import is_finished
+
+    assert is_finished(reference, ts.tiny_config(dataset))
+    assert not is_finished(reference, ts.tiny_config(dataset, **{"run.seed": 3}))
+
+
+def test_other_configuration_is_refused(reference: Path, dataset: Path) -> None:
+    with pytest.raises(CheckpointError, match=r"another configuration .*optim\.lr: 0\.0001 vs 0\.001"):
+        run_training(ts.tiny_config(dataset, **{"optim.lr": 1e-3}), reference)
+
+
+class _StopAfter(trainer_mod._StopFlag):
+    """A stop flag that 'receives' SIGTERM after ``n`` polls (no real signal in-process)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self._n, self._polls = n, 0
+
+    @property  # type: ignore[override]
+    def signum(self) -> int:
+        self._polls += 1
+        return int(signal.SIGTERM) if self._polls > self._n else 0
+
+    @signum.setter
+    def signum(self, value: int) -> None:
+        pass
+
+
+def test_interrupt_then_resume_is_bit_identical(reference: Path, dataset: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    run = tmp_path / "run"
+    with monkeypatch.context() as m:
+        m.setattr(
+            trainer_mod, "_StopFlag", lambda: _StopAfter(4)
+        )  # the 5th poll (after iteration 5) sees the signal
+        with pytest.raises(TrainingInterrupted, match="stopped by SIGTERM after iteration 5 of 12"):
+            run_training(ts.tiny_config(dataset), run)
+    info = json.loads((run / "run.json").read_text())
+    assert info["status"] == "interrupted" and info["iteration"] == 5
+    assert read_checkpoint(run / "checkpoints" / "last.pt")["iteration"] == 5
+    with pytest.raises(ConfigError, match="pass --resume"):
+        run_training(ts.tiny_config(dataset), run, resume=False)
+    run_training(ts.tiny_config(dataset), run, resume=True)
+    ts.assert_bit_identical(ts.state_dicts(run), ts.state_dicts(reference))
+    rows = _rows(run / "log.csv")
+    assert [int(r["iteration"]) for r in rows] == list(range(1, 13))
+    ref_rows = _rows(reference / "log.csv")
+    assert [r["content"] for r in rows] == [r["content"] for r in ref_rows]
+    sessions = json.loads((run / "run.json").read_text())["sessions"]
+    assert [s["status"] for s in sessions] == ["interrupted", "finished"]
+
+
+def test_validation_does_not_change_training(reference: Path, dataset: Path, tmp_path: Path) -> None:
+    run = run_training(ts.tiny_config(dataset, **{"run.val_every": 1, "data.val_images": 2}), tmp_path / "v")
+    ts.assert_bit_identical(ts.state_dicts(run), ts.state_dicts(reference))
+    assert len(_rows(run / "val.csv")) == 12
+
+
+def test_noadvreg_builds_no_discriminator(dataset: Path, tmp_path: Path) -> None:
+    run = run_training(
+        ts.tiny_config(dataset, **{"loss.adversarial": False, "run.iterations": 3}), tmp_path / "n"
+    )
+    ck = read_checkpoint(run / "checkpoints" / "last.pt")
+    assert set(ck["nets"]) == {"generator"} and set(ck["optimizers"]) == {"generator"}
+    rows = _rows(run / "log.csv")
+    assert all(r["adv_g"] == "" and r["adv_d"] == "" for r in rows)
+    assert float(rows[0]["g_loss"]) == pytest.approx(1e4 * float(rows[0]["content"]), rel=1e-6)
+
+
+def test_nodmse_content_is_mse(dataset: Path, tmp_path: Path) -> None:
+    run = run_training(ts.tiny_config(dataset, **{"loss.alpha": 0.0, "run.iterations": 2}), tmp_path / "d")
+    for r in _rows(run / "log.csv"):
+        assert float(r["content"]) == float(r["mse"]) and float(r["dmse"]) > 0
+
+
+def test_step_schedule(dataset: Path, tmp_path: Path) -> None:
+    cfg = ts.tiny_config(
+        dataset, **{"run.iterations": 8, "schedule.milestones": (0.5, 0.75), "schedule.gamma": 0.5}
+    )
+    assert [lr_factor(cfg, i) for i in range(8)] == [1, 1, 1, 1, 0.5, 0.5, 0.25, 0.25]
+    run = run_training(cfg, tmp_path / "s")
+    assert [float(r["lr"]) for r in _rows(run / "log.csv")] == [
+        1e-4 * f for f in (1, 1, 1, 1, 0.5, 0.5, 0.25, 0.25)
+    ]
+
+
+# --------------------------------------------------------------------------- DrTM integration
+class _Scale(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.tensor(0.5))
+
+    def forward(self, x: torch.Tensor, generator: Any = None) -> torch.Tensor:
+        return x * self.w
+
+
+def _fake_drtm() -> types.ModuleType:
+    """The trainer contract of baselines.drtm with two one-parameter 'networks'. The up loss also
+    depends on the down network, whose own loss has zero gradient: if the trainer stepped the
+    down network on anything but its own loss, its weight would move."""
+    mod = types.ModuleType("baselines.drtm")
+    mod.DRTM_DEFAULTS = {"width": 64, "gain": 1.0}
+
+    def build_nets(model_cfg: dict) -> dict[str, nn.Module]:
+        assert model_cfg["kind"] == "drtm" and model_cfg["width"] == 3  # defaults merged with model.drtm
+        return {"up": _Scale(), "down": _Scale()}
+
+    def training_losses(nets: dict, batch: dict, model_cfg: dict) -> tuple[dict, dict]:
+        x = batch["ldr"]
+        up = ((nets["up"](x) - batch["hdr"]) ** 2).mean() + (nets["down"](x) ** 2).mean()
+        down = 0.0 * nets["down"](x).sum()
+        return {"up": up, "down": down}, {"mean_ldr": float(x.mean())}
+
+    def predict_hdr_pq(nets: dict, ldr: torch.Tensor, model_cfg: dict) -> torch.Tensor:
+        return nets["up"](ldr).clamp(0, 1)
+
+    mod.build_nets, mod.training_losses, mod.predict_hdr_pq = build_nets, training_losses, predict_hdr_pq
+    return mod
+
+
+def test_drtm_through_the_same_trainer(
+    dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "baselines.drtm", _fake_drtm())
+    cfg = ts.tiny_config(dataset, **{"model.kind": "drtm", "model.drtm": {"width": 3}, "loss.adversarial": False,
+                                      "optim.name": "adam", "optim.lr": 0.05, "run.iterations": 6})  # fmt: skip
+    run = run_training(cfg, tmp_path / "drtm")
+    ck = read_checkpoint(run / "checkpoints" / "last.pt")
+    assert set(ck["nets"]) == {"up", "down"} and set(ck["optimizers"]) == {"up", "down"}
+    assert float(ck["nets"]["up"]["w"]) != 0.5  # stepped on its own loss
+    assert float(ck["nets"]["down"]["w"]) == 0.5  # its own loss has no gradient
+    assert ck["model_cfg"] == {"width": 3, "gain": 1.0, "kind": "drtm"}
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["model"]["drtm"] == {"width": 3, "gain": 1.0}  # resolved options are recorded
+    rows = _rows(run / "log.csv")
+    assert list(rows[0]) == ["iteration", "loss_up", "loss_down", "mean_ldr", "lr", "time"] and len(rows) == 6
+    assert (run / "val.csv").exists()
+    from itmn.train.checkpoint import load_for_inference
+
+    config, sds = load_for_inference(run)
+    assert config["model"] == {"width": 3, "gain": 1.0, "kind": "drtm"} and set(sds) == {"up", "down"}
