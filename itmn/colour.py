@@ -121,8 +121,12 @@ def primaries_matrix(chromaticities: tuple[float, ...] | None, dst: Primaries = 
     c = np.asarray(CHROMATICITIES["bt709"] if chromaticities is None else chromaticities, dtype=np.float64)
     if c.shape != (8,):
         raise ValueError(f"chromaticities must have 8 numbers (rx ry gx gy bx by wx wy), got {c.tolist()}")
-    if not np.all(np.isfinite(c)) or np.any(c[1::2] <= 0):
-        raise ValueError(f"chromaticities {c.tolist()} are not valid xy coordinates (y must be > 0)")
+    primaries_xy = c[:6].reshape(3, 2)
+    collinear = abs(np.linalg.det(np.column_stack([primaries_xy, np.ones(3)]))) < 1e-9
+    if not np.all(np.isfinite(c)) or np.any(c[1::2] == 0) or c[7] <= 0 or collinear:
+        # y = 0 makes XYZ infinite; collinear primaries span no gamut (imaginary primaries such
+        # as ACES AP0's blue, y < 0, are fine)
+        raise ValueError(f"chromaticities {c.tolist()} are not valid xy primaries and white point")
     target = np.asarray(CHROMATICITIES[dst])
     if np.allclose(c, target, atol=5e-4):
         return np.eye(3)
@@ -198,7 +202,8 @@ def hlg_decode(code: np.ndarray, peak_cdm2: float = 1000.0, black_cdm2: float = 
     import colour
 
     e = np.clip(np.asarray(code, dtype=np.float64), 0.0, 1.0)
-    out = colour.models.eotf_BT2100_HLG(e, L_B=black_cdm2, L_W=peak_cdm2, method="ITU-R BT.2100-2")
+    with np.errstate(invalid="ignore", divide="ignore"):  # colour-science evaluates both np.where branches
+        out = colour.models.eotf_BT2100_HLG(e, L_B=black_cdm2, L_W=peak_cdm2, method="ITU-R BT.2100-2")
     return np.asarray(out).astype(_float_out(code), copy=False)
 
 
@@ -207,7 +212,8 @@ def hlg_encode(display_cdm2: np.ndarray, peak_cdm2: float = 1000.0, black_cdm2: 
     import colour
 
     f = np.clip(np.asarray(display_cdm2, dtype=np.float64), 0.0, peak_cdm2)
-    out = colour.models.eotf_inverse_BT2100_HLG(f, L_B=black_cdm2, L_W=peak_cdm2, method="ITU-R BT.2100-2")
+    with np.errstate(invalid="ignore", divide="ignore"):  # colour-science evaluates both np.where branches
+        out = colour.models.eotf_inverse_BT2100_HLG(f, L_B=black_cdm2, L_W=peak_cdm2, method="ITU-R BT.2100-2")
     return np.clip(np.asarray(out), 0.0, 1.0).astype(_float_out(display_cdm2), copy=False)
 
 

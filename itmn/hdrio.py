@@ -120,9 +120,69 @@ def check_absolute_luminance(img: np.ndarray, source: str | Path | None = None) 
 
 
 # --------------------------------------------------------------------------- EXR
+_EXR_MAGIC = b"\x76\x2f\x31\x01"
+_SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": "a PNG file",
+    b"\xff\xd8\xff": "a JPEG file",
+    b"II*\x00": "a TIFF file",
+    b"MM\x00*": "a TIFF file",
+    b"#?": "a Radiance HDR file",
+    b"PF\n": "a PFM file",
+    b"Pf\n": "a PFM file",
+    b"\x93NUMPY": "a numpy .npy file",
+}
+
+
+def sniff_format(head: bytes) -> str | None:
+    """What a file's first bytes say it is ("a PNG file", ...), or None when unknown."""
+    if head.startswith(_EXR_MAGIC):
+        return "an OpenEXR file"
+    for sig, what in _SIGNATURES.items():
+        if head.startswith(sig):
+            return what
+    return None
+
+
+def _exr_precheck(path: Path) -> None:
+    """Cheap checks before the OpenEXR library, for errors it reports only vaguely: a file of another
+    format, and a zero-sized data window (single-part scanline/tiled headers are parsed; anything
+    unusual is left to the library)."""
+    import struct
+
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    if not head.startswith(_EXR_MAGIC):
+        what = sniff_format(head) or f"unknown content starting with {head[:8]!r}"
+        raise ImageError(path, f"not an OpenEXR file: {what}", "an OpenEXR file (magic number 76 2f 31 01)")
+    flags = head[5] if len(head) > 5 else 0
+    if flags & 0x10:  # multi-part: leave to the library
+        return
+    pos = 8
+    while pos < len(head) and head[pos] != 0:
+        try:
+            name_end = head.index(b"\0", pos)
+            type_end = head.index(b"\0", name_end + 1)
+            (size,) = struct.unpack_from("<i", head, type_end + 1)
+        except (ValueError, struct.error):
+            return
+        name = head[pos:name_end]
+        value_at = type_end + 5
+        if name == b"dataWindow" and size == 16 and value_at + 16 <= len(head):
+            xmin, ymin, xmax, ymax = struct.unpack_from("<4i", head, value_at)
+            if xmax < xmin or ymax < ymin:
+                raise ImageError(
+                    path,
+                    f"zero-sized image (data window x {xmin}..{xmax}, y {ymin}..{ymax})",
+                    "at least 1 x 1 pixels",
+                )
+            return
+        pos = value_at + size
+
+
 def _exr_channels(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     import OpenEXR
 
+    _exr_precheck(path)
     try:
         f = OpenEXR.File(str(path), separate_channels=True)
         header = dict(f.header())
@@ -280,6 +340,11 @@ def _three_channels(px: np.ndarray, path: Path, allow_gray: bool) -> np.ndarray:
 
 
 def _read_pfm(path: Path, allow_gray: bool) -> tuple[np.ndarray, dict[str, Any]]:
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if head[:3] not in (b"PF\n", b"Pf\n", b"PF\r", b"Pf\r", b"PF ", b"Pf "):
+        what = sniff_format(head) or f"unknown content starting with {head[:10]!r}"
+        raise ImageError(path, f"not a PFM file: {what}", "a file starting with 'PF' (RGB) or 'Pf' (grey)")
     px, meta = _read_oiio(path, "float")
     # OpenImageIO 3.x returns PFM rows in file order, i.e. bottom row first (the PFM raster is
     # stored bottom to top), while its writer flips correctly. Flip so row 0 is the top row;
@@ -299,9 +364,8 @@ def radiance_header(path: str | Path, max_bytes: int = 65536) -> dict[str, str]:
     with open(path, "rb") as fh:
         head = fh.read(max_bytes)
     if not head.startswith(b"#?"):
-        raise ImageError(
-            path, f"no Radiance signature (starts with {head[:10]!r})", "a file starting with '#?RADIANCE'"
-        )
+        what = sniff_format(head) or f"unknown content starting with {head[:10]!r}"
+        raise ImageError(path, f"not a Radiance HDR file: {what}", "a file starting with '#?RADIANCE'")
     out: dict[str, str] = {}
     exposure = 1.0
     for raw in head.split(b"\n")[1:]:
