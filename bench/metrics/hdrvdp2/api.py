@@ -279,19 +279,19 @@ def _check_values(
     test: torch.Tensor, ref: torch.Tensor, enc: str, absolute: bool, plausibility: bool
 ) -> None:
     """Non-finite and negative values are errors; so are display code values outside [0, 1]
-    and, when ``plausibility``, cd/m^2 images whose test maximum is <= 1 (hdrvdp.m's lowvals
-    warning: "most probably not scaled in absolute units"). One host synchronisation per call."""
+    and, when ``plausibility``, cd/m^2 test images whose maximum (G channel for RGB, as in
+    hdrvdp.m) is <= 1: hdrvdp.m's "very low physical values" warning, since such images are
+    "most probably not scaled in absolute units". One host synchronisation per call."""
+    rows = [torch.stack(torch.aminmax(x)) for x in (test, ref)]
     probe = None
     if absolute and plausibility:
         if enc == "XYZ":  # hdrvdp.m checks G after its XYZ -> RGB conversion
-            row = torch.as_tensor(_XYZ_TO_RGB[1], dtype=test.dtype, device=test.device)
-            probe = torch.einsum("c,nchw->nhw", row, test).amax(dim=(-2, -1))
+            g_row = torch.as_tensor(_XYZ_TO_RGB[1], dtype=test.dtype).to(test.device)
+            probe = torch.einsum("c,nchw->nhw", g_row, test).amax(dim=(-2, -1))
         else:
             probe = test[:, 1 if enc == "rgb-bt.709" else 0].amax(dim=(-2, -1))
-    stats = [torch.stack(torch.aminmax(x)) for x in (test, ref)]
-    if probe is not None:
-        stats.append(probe.amax()[None].expand(2))
-    vals = torch.stack(stats).double().cpu().tolist()
+        rows.append(torch.stack([probe.amin(), probe.argmin().to(probe.dtype)]))
+    vals = torch.stack(rows).double().cpu().tolist()
     for (lo, hi), name, x in zip(vals, ("test", "ref"), (test, ref)):
         if not (math.isfinite(lo) and math.isfinite(hi)):
             bad = int((~torch.isfinite(x)).sum())
@@ -305,18 +305,15 @@ def _check_values(
                 "code values in [0, 1] (not 0-255)",
             )
     if probe is not None and vals[2][0] <= 1:
-        what = (
-            "luminance"
-            if enc == "luminance"
-            else "G value"
-            if enc == "rgb-bt.709"
-            else "G value after XYZ->RGB"
-        )
+        peak, idx = vals[2][0], int(vals[2][1])
+        what = {"luminance": "luminance", "rgb-bt.709": "G value"}.get(enc, "G value after XYZ->RGB")
+        where = f" of image {idx} in the batch" if test.shape[0] > 1 else ""
         raise ImageError(
             "test",
-            f"maximum {what} {vals[2][0]:.6g} <= 1 for {enc!r} (values {vals[0][0]:.6g}..{vals[0][1]:.6g})",
-            "absolute luminance in cd/m^2, not values scaled to [0, 1] (HDR-VDP's plausibility check; "
-            "pass check_values=False for a genuinely dark scene)",
+            f"maximum {what}{where} is {peak:.6g} cd/m^2 (<= 1) for {enc!r}; "
+            f"values range {vals[0][0]:.6g}..{vals[0][1]:.6g}",
+            "absolute luminance in cd/m^2, not values scaled to [0, 1] (HDR-VDP's plausibility "
+            "check; pass check_values=False for a genuinely dark scene)",
         )
 
 
@@ -334,24 +331,23 @@ def _encode(x: torch.Tensor, enc: str) -> torch.Tensor:
 
 
 def _surround(surround: float | str | Sequence[float], ref: torch.Tensor) -> torch.Tensor:
-    """Surround luminance per channel (C,). ``"geomean"`` (or -1): geometric mean of each
-    channel of the reference, over all images of the batch (per image in hdrvdp.m; use it with
-    N = 1 for an exact match)."""
-    n_ch = ref.shape[1]
+    """Surround luminance per image and channel (N x C, in the units of the encoded images).
+    ``"geomean"`` (MATLAB's -1): geometric mean of each channel of each reference image."""
+    n, n_ch = ref.shape[:2]
     if isinstance(surround, str) or (isinstance(surround, int | float) and surround == -1):
         if surround not in ("geomean", -1):
             raise ValueError(
                 f"surround must be cd/m^2, a per-channel sequence or 'geomean', got {surround!r}"
             )
-        if ref.shape[0] != 1:
-            raise ValueError("surround='geomean' is defined per image: call with one pair at a time")
-        return torch.exp(torch.log(ref[0]).mean(dim=(-2, -1)))
-    vals = torch.as_tensor(surround, dtype=torch.float64).reshape(-1)
-    if vals.numel() == 1:
-        vals = vals.expand(n_ch)
-    if vals.numel() != n_ch or not bool(torch.isfinite(vals).all()) or bool((vals <= 0).any()):
+        return torch.exp(torch.log(ref).mean(dim=(-2, -1)))
+    vals = [float(v) for v in (surround if isinstance(surround, Sequence) else [surround])]
+    if len(vals) == 1:
+        vals = vals * n_ch
+    if len(vals) != n_ch or not all(math.isfinite(v) and v > 0 for v in vals):
         raise ValueError(f"surround must be positive cd/m^2 (one value or {n_ch}), got {surround!r}")
-    return vals.to(device=ref.device, dtype=ref.dtype)
+    if all(v == vals[0] for v in vals):  # no host-to-device copy for the usual scalar
+        return torch.full((n, n_ch), vals[0], dtype=ref.dtype, device=ref.device)
+    return torch.tensor(vals, dtype=ref.dtype, device=ref.device).expand(n, n_ch)
 
 
 def _surround_repr(surround: float | str | Sequence[float]) -> str:

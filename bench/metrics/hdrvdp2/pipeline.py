@@ -117,7 +117,7 @@ class Plan:
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Retinal images: the MTF applied by FFT on the grid padded to 2H x 2W (bottom/right)
         with the surround luminance, clamped to [1e-5, 1e10]. ref, test: N x C x H x W;
-        surround: C.
+        surround: N x C.
 
         Computed as MTF(ref) and MTF(test - ref) (the MTF is linear and both images share the
         padding): in float32 the FFT's round-off, ~1e-7 of the image's RMS, would otherwise
@@ -126,7 +126,7 @@ class Plan:
         """
         h, w = self.hw
         n = ref.shape[0]
-        s = surround.to(ref.dtype)[None, :, None, None]
+        s = surround.to(ref.dtype)[:, :, None, None]
         # conv(pad(X, s)) = conv(pad(X - s, 0)) + s * MTF(0). The FFT is split by axis so that
         # the zero rows of the padding are never transformed and only the kept rows are
         # inverted (same result as rfft2/irfft2 on the 2H x 2W grid, ~30% less work).
@@ -230,7 +230,7 @@ def _mutual_masking(t: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
 
 def compute(plan: Plan, test: torch.Tensor, ref: torch.Tensor, surround: torch.Tensor) -> HDRVDPMaps:
     """HDR-VDP 2.2.2 of N pairs. test, ref: N x C x H x W in the plan's dtype/device (absolute
-    units after the display model); surround: C (cd/m^2 per channel).
+    units after the display model); surround: N x C (cd/m^2 per image and channel).
 
     The test image is carried as its difference from the reference wherever the model is
     linear (optics, pyramid), which is the same in exact arithmetic and keeps float32 accurate.

@@ -243,6 +243,18 @@ class FFTSteerablePyramid:
         self._top_recon = self._spectra(top, self.top_len)
         self._lev_build = [self._spectra(lev[:, ::-1, ::-1], n) for n in self.level_len]
         self._lev_recon = [self._spectra(lev, n) for n in self.level_len]
+        # low-pass extension for upConv by 2 onto each level (index and 0/1 weight tensors)
+        coarse = [*self.level_sizes[1:], self.lowpass_size]
+        self._ext = [
+            (self._extension(c[0], f[0]), self._extension(c[1], f[1]))
+            for c, f in zip(coarse, self.level_sizes)
+        ]
+
+    def _extension(self, n: int, out_len: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        _, idx, weight = _upsample_extension(n, out_len, 17)
+        idx_t = torch.as_tensor(idx, device=self.device)
+        w_t = None if weight is None else torch.as_tensor(weight, dtype=self.dtype, device=self.device)
+        return idx_t, w_t
 
     def _spectra(self, filters: np.ndarray, n: tuple[int, int]) -> torch.Tensor:
         t = torch.as_tensor(np.ascontiguousarray(filters), dtype=self.dtype, device=self.device)
@@ -273,14 +285,12 @@ class FFTSteerablePyramid:
         for lev in reversed(range(self.height)):
             lh, lw = self.level_sizes[lev]
             n = self.level_len[lev]
-            top, ridx, rw = _upsample_extension(res.shape[-2], lh, 17)
-            lft, cidx, cw = _upsample_extension(res.shape[-1], lw, 17)
-            xe = res.index_select(-2, torch.as_tensor(ridx, device=res.device))
-            xe = xe.index_select(-1, torch.as_tensor(cidx, device=res.device))
+            (ridx, rw), (cidx, cw) = self._ext[lev]
+            xe = res.index_select(-2, ridx).index_select(-1, cidx)
             if rw is not None:
-                xe = xe * torch.as_tensor(rw, dtype=res.dtype, device=res.device)[:, None]
+                xe = xe * rw[:, None]
             if cw is not None:
-                xe = xe * torch.as_tensor(cw, dtype=res.dtype, device=res.device)
+                xe = xe * cw
             # the upsampled low-pass starts 2*top = 8 samples before the output and the bands
             # are reflect-padded by 8 (their 9 taps embedded in 17): with the 17-tap spectra,
             # output sample j of every term lands at j + 16. Samples of u past h + 16 never
