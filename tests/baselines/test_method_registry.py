@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +16,7 @@ from baselines.kovaleski import kovaleski_oliveira
 from baselines.registry import Param, get_method, list_methods, register_method
 from baselines.wrapper import ExpandStats, from_relative_bt709
 from itmn import colour
-from itmn.errors import ConfigError, ImageError
+from itmn.errors import CheckpointError, ConfigError, ImageError
 
 CLASSICAL = ["huo", "ko", "ko-2019", "akyuz", "inverse-gamma"]
 LEARNED = ["itmn", "itmn-nodmse", "itmn-noadvreg", "drtm"]
@@ -251,3 +253,51 @@ def test_method_output_is_checked(monkeypatch):
 
 def test_param_describe():
     assert Param("x", 0.5, "h").describe() == "x=0.5"
+
+
+# --------------------------------------------------------------------------- real checkpoints
+def _train_support():
+    """tests/itmn/train_support.py (the trainer's test helper), or skip when it is not there."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "itmn" / "train_support.py"
+    if not path.is_file() or importlib.util.find_spec("itmn.train") is None:
+        pytest.skip("the trainer or its test helper is not available")
+    name = "itmn_train_test_support"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
+@pytest.mark.parametrize("kind", ["itmn", "drtm"])
+def test_real_tiny_checkpoint_through_the_registry(tmp_path, kind):
+    ts = _train_support()
+    ts.install_contract_stand_in()
+    from itmn.train import run_training
+
+    dataset = ts.make_prepared(tmp_path / "data", n_train=2, n_test=1, size=32)
+    overrides = {"run.iterations": 2}
+    if kind == "drtm":
+        overrides.update(
+            {
+                "model.kind": "drtm",
+                "model.drtm": {"width": 4, "n_levels": 5},
+                "loss.adversarial": False,
+                "optim.name": "adam",
+            }
+        )
+    run = run_training(ts.tiny_config(dataset, **overrides), tmp_path / "run")
+    method = get_method(kind, checkpoint=str(run), device="cpu")
+    ldr = np.random.default_rng(1).random((20, 24, 3)).astype(np.float32)
+    hdr, stats = method.expand_with_stats(ldr)
+    # The registry applies the shared wrapper to the model's pre-display output itself (for exact
+    # clip counts); the result must be what the model's own expand gives.
+    module = importlib.import_module("itmn.infer" if kind == "itmn" else "baselines.drtm")
+    direct = module.load_expander(run, device="cpu").expand(ldr)
+    assert np.array_equal(hdr, direct) and stats.exact
+    assert method.info.version.startswith("run-") and method.info.extra["expander_info"]["checkpoint"]
+    if kind == "itmn":
+        with pytest.raises(CheckpointError, match="loaded as .nodmse."):
+            get_method("itmn-nodmse", checkpoint=str(run))
