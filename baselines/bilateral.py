@@ -67,16 +67,18 @@ def grid_shape(
 def bilateral_grid(
     data: np.ndarray,
     edge: np.ndarray | None = None,
-    *,
-    edge_min: float,
-    edge_max: float,
-    sigma_s: float,
-    sigma_r: float,
+    edge_min: float | None = None,
+    edge_max: float | None = None,
+    sigma_s: float | None = None,
+    sigma_r: float | None = None,
 ) -> np.ndarray:
     """Bilateral filter of ``data`` with range weights from ``edge`` (cross filter), on a grid.
 
     Same computation as the HDR Toolbox's ``bilateralFilter(data, edge, edgeMin, edgeMax,
-    sigmaSpatial, sigmaRange)`` with its default sampling (= sigma).
+    sigmaSpatial, sigmaRange)`` with its default sampling (= sigma), and the same argument order
+    (so ``bilateral_grid(L, None, 0, 1, 16, 0.3)`` works). The four numbers are required: the
+    toolbox's defaults (the edge image's own min/max, min(H, W)/16, a tenth of the range) are
+    rarely what an operator wants.
 
     Parameters
     ----------
@@ -106,8 +108,30 @@ def bilateral_grid(
     >>> out.shape, bool(np.all((out >= 0.0) & (out <= 1.0)))
     ((6, 8), True)
     """
-    d, e = _check_inputs(data, edge, edge_min, edge_max, sigma_s, sigma_r)
-    return filter_unchecked(d, e, edge_min, edge_max, sigma_s, sigma_r, has_nan=bool(np.isnan(d).any()))
+    missing = [
+        k
+        for k, v in (
+            ("edge_min", edge_min),
+            ("edge_max", edge_max),
+            ("sigma_s", sigma_s),
+            ("sigma_r", sigma_r),
+        )
+        if v is None
+    ]
+    if missing:
+        raise TypeError(
+            f"bilateral_grid: missing {', '.join(missing)} (required: edge_min, edge_max, sigma_s, sigma_r)"
+        )
+    d, e = _check_inputs(data, edge, float(edge_min), float(edge_max), float(sigma_s), float(sigma_r))
+    return filter_unchecked(
+        d,
+        e,
+        float(edge_min),
+        float(edge_max),
+        float(sigma_s),
+        float(sigma_r),
+        has_nan=bool(np.isnan(d).any()),
+    )
 
 
 def filter_unchecked(

@@ -230,20 +230,25 @@ def register_method(
     learned: bool,
     version: str | Callable[[Mapping[str, Any]], str],
     description: str,
-    params: Sequence[Param] = (),
+    params: Sequence[Param] | Mapping[str, Any] = (),
     reference: str = "",
     replace: bool = False,
 ) -> MethodInfo:
     """Register ``factory`` under ``name``.
 
     ``factory(**params)`` receives every parameter (defaults filled in, values parsed) and returns
-    an expander ``ldr -> (hdr, ExpandStats)``; it may raise ValueError for bad values (reported as
-    ConfigError). ``version`` is a string or a function of the parameters (e.g. KO's variant).
+    an expander: a callable ``ldr -> (hdr, ExpandStats)`` or ``ldr -> hdr``, or an object with an
+    ``expand(ldr) -> hdr`` method (hdr: linear BT.2020 cd/m^2 in [0.005, 1000]); it may raise
+    ValueError for bad values (reported as ConfigError). ``params`` is a sequence of
+    :class:`Param`, or a mapping name -> default (numbers become float parameters, strings string
+    parameters, None an optional number). ``version`` is a string or a function of the parameters
+    (e.g. KO's variant).
     """
     if not _NAME_RE.match(name):
         raise ValueError(f"method name {name!r}: expected lower-case letters, digits, '.', '_' or '-'")
     if name in _REGISTRY and not replace:
         raise ValueError(f"method {name!r} is already registered (pass replace=True to override it)")
+    params = _as_params(name, params)
     names = [p.name for p in params]
     if len(set(names)) != len(names):
         raise ValueError(f"method {name!r}: duplicate parameter names in {names}")
@@ -254,6 +259,62 @@ def register_method(
     )
     _REGISTRY[name] = _Entry(info, factory, version_of)
     return info
+
+
+def _as_params(method: str, params: Sequence[Param] | Mapping[str, Any]) -> tuple[Param, ...]:
+    if isinstance(params, Mapping):
+        out = []
+        for key, default in params.items():
+            if isinstance(default, Param):
+                out.append(default)
+            elif default is None:
+                out.append(Param(key, None, "a number or none", parse=parse_optional_float, nullable=True))
+            elif isinstance(default, bool):
+                raise ValueError(
+                    f"method {method!r}, parameter {key!r}: give boolean parameters as Param objects"
+                )
+            elif isinstance(default, int | float):
+                out.append(Param(key, float(default), "a number"))
+            elif isinstance(default, str):
+                out.append(Param(key, default, "a string", parse=str, kind=str, fmt=str))
+            else:
+                raise ValueError(
+                    f"method {method!r}, parameter {key!r}: default {default!r} needs a Param object"
+                )
+        return tuple(out)
+    bad = [p for p in params if not isinstance(p, Param)]
+    if bad:
+        raise ValueError(
+            f"method {method!r}: params must be Param objects or a mapping name -> default, got {bad!r}"
+        )
+    return tuple(params)
+
+
+def _as_expander(raw: Any, method: str) -> Expander:
+    """Normalize what a factory returned to ``ldr -> (hdr, stats)``, keeping its ``info``/``version``."""
+    if callable(getattr(raw, "expand", None)) and not hasattr(raw, "__code__"):
+        fn: Any = _adapt_loaded(raw, method)
+    elif callable(raw):
+
+        def fn(ldr: np.ndarray) -> tuple[np.ndarray, ExpandStats]:
+            out = raw(ldr)
+            if isinstance(out, tuple):
+                return out
+            hdr = np.asarray(out)
+            return hdr, wrapper.stats_from_output(hdr, route=method)
+
+    else:
+        raise ValueError(
+            f"the factory returned {type(raw).__name__}, not an expander (callable or object with expand)"
+        )
+    if fn is not raw:
+        for attr in ("info", "version"):
+            if getattr(raw, attr, None) is not None:
+                try:
+                    setattr(fn, attr, getattr(raw, attr))
+                except AttributeError:
+                    pass
+    return fn
 
 
 def _version_for_listing(version_of: Callable[[Mapping[str, Any]], str], defaults: Mapping[str, Any]) -> str:
@@ -296,13 +357,21 @@ def get_method(name: str, **params: Any) -> Method:
         else:
             resolved[p.name] = p.default
     try:
-        expander = entry.factory(**resolved)
+        expander = _as_expander(entry.factory(**resolved), name)
     except ConfigError:
         raise
     except ValueError as exc:
         raise ConfigError(f"method {name!r}: {exc}") from exc
-    extra = dict(getattr(expander, "info", None) or {})
-    version = getattr(expander, "version", None) or entry.version_of(resolved)
+    info_obj = _plain(getattr(expander, "info", None))
+    extra = (
+        dict(info_obj) if isinstance(info_obj, dict) else ({"info": info_obj} if info_obj is not None else {})
+    )
+    version = getattr(expander, "version", None)
+    version = (
+        str(version)
+        if isinstance(version, str | int | float) and version != ""
+        else entry.version_of(resolved)
+    )
     config = MethodConfig(name, version, info.learned, resolved, info.description, info.reference, extra)
     return Method(config, info, expander)
 

@@ -129,3 +129,13 @@ def test_edge_within_one_sigma_outside_the_range_is_accepted():
     edge = np.array([[-0.1, 0.5, 1.1]])
     out = bilateral_grid(np.ones((1, 3)), edge, edge_min=0.0, edge_max=1.0, sigma_s=2.0, sigma_r=0.1)
     np.testing.assert_allclose(out, 1.0, rtol=1e-14)
+
+
+def test_toolbox_argument_order_and_required_numbers(rng):
+    img = rng.random((12, 14))
+    positional = bilateral_grid(img, None, 0, 1, 4, 0.2)  # bilateralFilter(data, [], 0, 1, 4, 0.2)
+    assert np.array_equal(
+        positional, bilateral_grid(img, edge_min=0.0, edge_max=1.0, sigma_s=4.0, sigma_r=0.2)
+    )
+    with pytest.raises(TypeError, match="missing sigma_s, sigma_r"):
+        bilateral_grid(img, None, 0.0, 1.0)

@@ -301,3 +301,42 @@ def test_real_tiny_checkpoint_through_the_registry(tmp_path, kind):
     if kind == "itmn":
         with pytest.raises(CheckpointError, match="loaded as .nodmse."):
             get_method("itmn-nodmse", checkpoint=str(run))
+
+
+def test_plugin_with_mapping_params_and_plain_expander(monkeypatch):
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+
+    class Flat:
+        info = {"version": "7"}
+
+        def __init__(self, level: float):
+            self.level = level
+
+        def expand(self, ldr):
+            return np.full(ldr.shape, self.level, np.float32)
+
+    register_method(
+        "flat",
+        lambda level, tag: Flat(level),
+        learned=False,
+        version="1",
+        description="x",
+        params={"level": 50, "tag": "a"},
+    )
+    m = get_method("flat", level="1000", tag="b")
+    hdr = m.expand(np.zeros((2, 3, 3), np.float32))
+    assert np.all(hdr == 1000.0) and m.last_stats.n_clipped_high == 18 and not m.last_stats.exact
+    assert m.info.params == {"level": 1000.0, "tag": "b"} and m.info.extra == {"version": "7"}
+    register_method(
+        "fn",
+        lambda: lambda ldr: np.full(ldr.shape, 5.0, np.float32),
+        learned=False,
+        version="1",
+        description="x",
+    )
+    assert get_method("fn").expand(np.zeros((1, 1, 3), np.float32)).tolist() == [[[5.0, 5.0, 5.0]]]
+    with pytest.raises(ValueError, match="Param objects"):
+        register_method("bad", lambda: None, learned=False, version="1", description="x", params=["level"])
+    register_method("none", lambda: None, learned=False, version="1", description="x")
+    with pytest.raises(ConfigError, match="not an expander"):
+        get_method("none")
