@@ -411,10 +411,11 @@ class Method:
             raise ImageError(None, f"{where} has shape {hdr.shape}", f"the input's shape {shape}")
         hdr = hdr.astype(np.float32, copy=False)
         lo, hi = float(hdr.min()), float(hdr.max())
+        # 1 ppm slack: float32(0.005) is 0.00499999989, which a model clipping in float32 produces.
         if (
             not (np.isfinite(lo) and np.isfinite(hi))
-            or lo < float(wrapper._BLACK_F32)
-            or hi > wrapper.PEAK_CDM2
+            or lo < wrapper.BLACK_CDM2 * (1 - 1e-6)
+            or hi > wrapper.PEAK_CDM2 * (1 + 1e-6)
         ):
             raise ImageError(
                 None,

@@ -329,12 +329,14 @@ def test_plugin_with_mapping_params_and_plain_expander(monkeypatch):
     assert m.info.params == {"level": 1000.0, "tag": "b"} and m.info.extra == {"version": "7"}
     register_method(
         "fn",
-        lambda: lambda ldr: np.full(ldr.shape, 5.0, np.float32),
+        lambda: lambda ldr: np.float32([[[0.005, 5.0, 1000.0]]]),  # float32(0.005) = 0.00499999989: accepted
         learned=False,
         version="1",
         description="x",
     )
-    assert get_method("fn").expand(np.zeros((1, 1, 3), np.float32)).tolist() == [[[5.0, 5.0, 5.0]]]
+    assert get_method("fn").expand(np.zeros((1, 1, 3), np.float32)).tolist() == [
+        [[np.float32(0.005), 5.0, 1000.0]]
+    ]
     with pytest.raises(ValueError, match="Param objects"):
         register_method("bad", lambda: None, learned=False, version="1", description="x", params=["level"])
     register_method("none", lambda: None, learned=False, version="1", description="x")
