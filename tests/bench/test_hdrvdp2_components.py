@@ -162,20 +162,29 @@ def test_imresize_ramp(n_in: int, n_out: int) -> None:
     assert np.abs(y[inner] - u[inner]).max() < 1e-9
 
 
+@pytest.mark.parametrize("mode", [None, "gather", "slices", "conv"])
 @pytest.mark.parametrize(
     ("hw_in", "hw_out"),
-    [((64, 64), (32, 32)), ((97, 131), (49, 66)), ((33, 60), (66, 120)), ((40, 40), (40, 20))],
+    [
+        ((64, 64), (32, 32)),
+        ((97, 131), (49, 66)),
+        ((33, 60), (66, 120)),
+        ((40, 40), (40, 20)),
+        ((512, 96), (16, 96)),
+    ],
 )
-def test_resizer_matches_weights(hw_in: tuple[int, int], hw_out: tuple[int, int]) -> None:
-    """Both execution modes (strided convolution for periodic weights, gather otherwise) apply
-    exactly MATLAB's contribution weights."""
+def test_resizer_matches_weights(hw_in: tuple[int, int], hw_out: tuple[int, int], mode: str | None) -> None:
+    """Every execution mode (strided sums or convolution for periodic weights, gather otherwise)
+    applies exactly MATLAB's contribution weights."""
     x = np.random.default_rng(5).standard_normal(hw_in)
     want = x
     for d in (0, 1):
         idx, w, _ = contributions(want.shape[d], hw_out[d])
         want = np.einsum("op,opw->ow", w, want[idx]) if d == 0 else np.einsum("op,hop->ho", w, want[:, idx])
-    got = Resizer(hw_in, hw_out, torch.float64, "cpu")(torch.from_numpy(x)[None, None])[0, 0].numpy()
-    assert np.abs(got - want).max() < 1e-12
+    r = Resizer(hw_in, hw_out, torch.float64, "cpu", mode)
+    got = r(torch.from_numpy(x)[None, None].expand(2, 3, -1, -1))
+    assert got.shape == (2, 3, *hw_out)
+    assert np.abs(got[1, 2].numpy() - want).max() < 1e-12
 
 
 def test_photoreceptor_lut_shape_and_monotonic() -> None:

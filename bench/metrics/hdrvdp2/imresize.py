@@ -75,35 +75,41 @@ def _periodic(w: np.ndarray, raw: np.ndarray, max_period: int = 4) -> tuple[int,
 
 
 class _Axis:
-    """Resize of one axis (``dim`` 0 = rows, 1 = columns of the last two dims)."""
+    """Resize of one axis (``dim`` 0 = rows, 1 = columns of the last two dims).
 
-    def __init__(self, dim: int, in_len: int, out_len: int, dtype: torch.dtype, device: torch.device):
+    Modes: ``gather`` (any scale: gather P taps per output, weighted sum); for periodic weights
+    (exact halving, doubling, 1/2^k) the input is mirror-extended once and then either
+    ``slices`` (CPU: a weighted sum of strided row slices, columns via a transposed copy) or
+    ``conv`` (other devices: one strided convolution with a channel per phase).
+    """
+
+    def __init__(
+        self, dim: int, in_len: int, out_len: int, dtype: torch.dtype, device: torch.device, mode: str | None
+    ):
         self.dim = dim
         idx, w, raw = contributions(in_len, out_len)
         per = _periodic(w, raw)
         self.out_len = out_len
-        if per is None:
+        if per is None or mode == "gather":
             self.mode = "gather"
             self.idx = torch.as_tensor(idx.reshape(-1), device=device)
             self.w = torch.as_tensor(w, dtype=dtype, device=device)
             return
-        # periodic: mirror-extend the input over the raw index range once (a gather of
-        # in + margins samples), then a strided convolution with `period` output channels
-        self.mode = "conv"
+        self.mode = mode or ("slices" if device.type == "cpu" else "conv")
         period, stride = per
         lo, hi = int(raw[:period].min()), int(raw[-period:].max())
         aux = np.concatenate([np.arange(in_len), np.arange(in_len - 1, -1, -1)])
-        ext = aux[np.mod(np.arange(lo, hi + 1), aux.size)]
-        self.idx = torch.as_tensor(ext, device=device)
-        taps = np.zeros((period, raw.shape[1] + raw[:period, 0].max() - raw[:period, 0].min()))
+        self.idx = torch.as_tensor(aux[np.mod(np.arange(lo, hi + 1), aux.size)], device=device)
+        self.period, self.stride = period, stride
+        self.count = out_len // period  # outputs per phase
+        # phase ph reads ext[off_ph + stride*k + t] with weight w[ph, t]
+        self.offsets = [int(raw[ph, 0]) - lo for ph in range(period)]
+        self.weights = [w[ph].tolist() for ph in range(period)]
+        taps = np.zeros((period, max(self.offsets) + raw.shape[1]))
         for ph in range(period):
-            off = raw[ph, 0] - raw[:period, 0].min()
-            taps[ph, off : off + raw.shape[1]] = w[ph]
+            taps[ph, self.offsets[ph] : self.offsets[ph] + raw.shape[1]] = w[ph]
         shape = (period, 1, taps.shape[1], 1) if dim == 0 else (period, 1, 1, taps.shape[1])
         self.kernel = torch.as_tensor(taps.reshape(shape), dtype=dtype, device=device)
-        self.stride = (stride, 1) if dim == 0 else (1, stride)
-        self.period = period
-        self.start = int(raw[:period, 0].min()) - lo
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         axis = x.ndim - 2 + self.dim
@@ -112,32 +118,53 @@ class _Axis:
             if self.dim == 0:  # ... x out x P x W
                 return (g * self.w[:, :, None]).sum(dim=axis + 1)
             return (g * self.w).sum(dim=-1)  # ... x H x out x P
+        if self.mode == "slices":
+            if self.dim == 1:
+                xt = x.transpose(-1, -2).contiguous()
+                return self._rows(xt).transpose(-1, -2).contiguous()
+            return self._rows(x)
         lead = x.shape[:-2]
         xe = torch.index_select(x, axis, self.idx)
         xe = xe.reshape(-1, 1, xe.shape[-2], xe.shape[-1])
-        if self.start:
-            xe = xe.narrow(2 + self.dim, self.start, xe.shape[2 + self.dim] - self.start)
-        y = F.conv2d(xe, self.kernel, stride=self.stride)  # B x period x m x W (or H x m)
-        m = self.out_len // self.period
-        y = y.narrow(2 + self.dim, 0, m)
-        if self.dim == 0:
+        st = (self.stride, 1) if self.dim == 0 else (1, self.stride)
+        y = F.conv2d(xe, self.kernel, stride=st).narrow(2 + self.dim, 0, self.count)
+        if self.dim == 0:  # B x period x m x W -> B x (m*period) x W
             y = y.permute(0, 2, 1, 3).reshape(-1, self.out_len, y.shape[-1])
         else:
             y = y.permute(0, 2, 3, 1).reshape(-1, y.shape[-2], self.out_len)
         return y.reshape(*lead, *y.shape[-2:])
+
+    def _rows(self, x: torch.Tensor) -> torch.Tensor:
+        xe = torch.index_select(x, x.ndim - 2, self.idx)
+        span = self.stride * (self.count - 1) + 1
+        phases = []
+        for off, wts in zip(self.offsets, self.weights):
+            acc = xe[..., off : off + span : self.stride, :] * wts[0]
+            for t in range(1, len(wts)):
+                acc.add_(xe[..., off + t : off + t + span : self.stride, :], alpha=wts[t])
+            phases.append(acc)
+        if self.period == 1:
+            return phases[0]
+        return torch.stack(phases, dim=-2).flatten(-3, -2)
 
 
 class Resizer:
     """Resizes the last two dimensions of tensors from ``in_hw`` to ``out_hw`` like MATLAB imresize.
 
     Holds its weights on one device and dtype; build once and reuse. Exactly halving or doubling
-    (and any scale whose weights repeat periodically) runs as a strided convolution, other
-    scales as a gather and weighted sum; both apply MATLAB's weights and mirroring.
+    (and any scale whose weights repeat periodically) runs as strided sums, other scales as a
+    gather and weighted sum; all modes apply MATLAB's weights and mirroring.
     """
 
     def __init__(
-        self, in_hw: tuple[int, int], out_hw: tuple[int, int], dtype: torch.dtype, device: torch.device
+        self,
+        in_hw: tuple[int, int],
+        out_hw: tuple[int, int],
+        dtype: torch.dtype,
+        device: torch.device | str,
+        mode: str | None = None,
     ):
+        """``mode``: None (automatic), or force ``gather`` / ``slices`` / ``conv`` (tests)."""
         self.in_hw = tuple(in_hw)
         self.out_hw = tuple(out_hw)
         self.identity = self.in_hw == self.out_hw
@@ -146,7 +173,7 @@ class Resizer:
         order = (0, 1) if scales[0] <= scales[1] else (1, 0)
         # at scale 1 the cubic kernel is the identity, so such an axis is skipped
         self._axes = [
-            _Axis(d, self.in_hw[d], self.out_hw[d], dtype, torch.device(device))
+            _Axis(d, self.in_hw[d], self.out_hw[d], dtype, torch.device(device), mode)
             for d in order
             if self.in_hw[d] != self.out_hw[d]
         ]

@@ -141,9 +141,7 @@ class Plan:
         """``pointOp(log10(clamp(x)), lut, Y0, dY)``: linear interpolation, end-segment extrapolation."""
         pos = (torch.log10(torch.clamp(x, self.lut_min, self.lut_max)) - self.lut_y0) / self.lut_dy
         idx = torch.clamp(pos.trunc(), 0, lut.numel() - 2)
-        i = idx.long()
-        lo = lut[i]
-        return lo + (lut[i + 1] - lo) * (pos - idx)
+        return _lerp_table(lut, idx, pos - idx)
 
     def response(self, retinal: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Achromatic photoreceptor response P (cones + rods, each with its mean removed) and
@@ -188,9 +186,16 @@ class Plan:
         tab = self.csf_tables[b]
         pos = (log_la - self.csf_log_la0) / self.csf_dlog
         idx = torch.clamp(pos.floor(), 0, tab.numel() - 2)
-        i = idx.long()
-        lo = tab[i]
-        return lo + (tab[i + 1] - lo) * (pos - idx)
+        return _lerp_table(tab, idx, pos - idx)
+
+
+def _lerp_table(table: torch.Tensor, idx: torch.Tensor, frac: torch.Tensor) -> torch.Tensor:
+    """table[idx] + (table[idx + 1] - table[idx]) * frac, idx a float tensor of valid indices
+    (index_select: several times faster than advanced indexing on CPU)."""
+    i = idx.long().reshape(-1)
+    lo = table.index_select(0, i).view(idx.shape)
+    hi = table.index_select(0, i + 1).view(idx.shape)
+    return lo + (hi - lo) * frac
 
 
 def _interp_rows(x: torch.Tensor, xp: torch.Tensor, fp: torch.Tensor) -> torch.Tensor:
@@ -251,6 +256,7 @@ def compute(plan: Plan, test: torch.Tensor, ref: torch.Tensor, surround: torch.T
 
     l_adapt = (l_adapt[n:] + l_adapt[:n]) / 2
     log_la = torch.log10(torch.clamp(l_adapt, CSF_LA[0], CSF_LA[-1]))
+    la_and_mask = torch.stack([log_la, diff_mask], dim=1)  # N x 2 x H x W
 
     p, q, pf = par.p, par.q, par.pf
     k_self, k_xo, k_xn = 10.0**par.mask_self, 10.0**par.mask_xo, 10.0**par.mask_xn
@@ -262,8 +268,10 @@ def compute(plan: Plan, test: torch.Tensor, ref: torch.Tensor, surround: torch.T
     for b in range(nb):
         bn = 2.0**b  # band_norm (1/n_f in the paper)
         n_orient = b_diff[b].shape[1]
+        # log10 adapting luminance and the difference mask, resized to the band together
+        la_mask = plan.to_band[b](la_and_mask)
         if b < nb - 1:
-            log_la_rs = torch.clamp(plan.to_band[b](log_la)[:, None], plan.csf_log_la0, plan.csf_log_la1)
+            log_la_rs = torch.clamp(la_mask[:, :1], plan.csf_log_la0, plan.csf_log_la1)
             log_csf = torch.log(plan.csf_at(b, log_la_rs))  # CSF = 1 / N_nCSF
             csf_q = torch.exp(log_csf * q)
             thr_2p = torch.exp(log_csf * (-2 * p))  # N_nCSF^(2p)
@@ -289,7 +297,7 @@ def compute(plan: Plan, test: torch.Tensor, ref: torch.Tensor, surround: torch.T
         d = _sign_pow(b_diff[b], p).mul_(bn ** (1 - p)).mul_(torch.rsqrt(n_mask.mul_(n_mask).add_(thr_2p)))
         d_bands.append(_sign_pow(d, pf).mul_(bn ** (1 - pf)))  # sign_pow(D/bn, pf) * bn
         # quality: log of msre = sqrt(sum D^2) / numel over pixels that differ, per orientation
-        d_p = d * plan.to_band[b](diff_mask)[:, None]
+        d_p = d * la_mask[:, 1:2]
         numel = d_p.shape[-2] * d_p.shape[-1]
         msre = torch.linalg.vector_norm(d_p, dim=(-2, -1)).double() / numel  # N x O
         q_sum = q_sum + ((torch.log(msre + eps) - math.log(eps)) * plan.quality_w[b]).sum(dim=1)
