@@ -8,19 +8,30 @@ One module, so that matrices and transfer functions are never re-derived in seve
 * The numpy paths of the transfer functions call colour-science; the torch paths are written
   out (colour-science has no torch backend) and tested against colour-science.
 
-colour-science is imported lazily: it takes ~3 s to import and most commands need only the
-constants below.
+colour-science and torch are imported lazily: each takes seconds to import and most commands
+need only the constants below (torch is used only when a tensor is passed in).
 """
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+import sys
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 Primaries = Literal["bt709", "bt2020"]
-ArrayT = TypeVar("ArrayT", np.ndarray, torch.Tensor)
+ArrayT = TypeVar("ArrayT", np.ndarray, "torch.Tensor")
+
+
+def _is_tensor(x: object) -> bool:
+    """True for a torch.Tensor. torch is not imported here (it takes seconds): an object can only
+    be a tensor if its caller has imported torch already."""
+    torch_mod = sys.modules.get("torch")
+    return torch_mod is not None and isinstance(x, torch_mod.Tensor)
+
 
 #: Protocol v1 luminance weights (rounded BT.709 Y row), used for all scaling decisions.
 LUMA_709 = (0.2126, 0.7152, 0.0722)
@@ -67,7 +78,9 @@ def apply_matrix(img: ArrayT, m: np.ndarray) -> ArrayT:
     numpy: H x W x 3 (channel last); torch: N x 3 x H x W or 3 x H x W (channel first).
     The dtype of the input is kept.
     """
-    if isinstance(img, torch.Tensor):
+    if _is_tensor(img):
+        import torch
+
         mt = torch.as_tensor(m, dtype=img.dtype, device=img.device)
         if img.shape[-3] != 3:
             raise ValueError(f"expected a channel-first tensor with 3 channels, got shape {tuple(img.shape)}")
@@ -102,7 +115,7 @@ def luminance(img: ArrayT, primaries: Primaries = "bt709") -> ArrayT:
     if primaries not in ("bt709", "bt2020"):
         raise ValueError(f"primaries must be 'bt709' or 'bt2020', got {primaries!r}")
     w = LUMA_709 if primaries == "bt709" else LUMA_2020
-    if isinstance(img, torch.Tensor):
+    if _is_tensor(img):
         return w[0] * img[..., 0, :, :] + w[1] * img[..., 1, :, :] + w[2] * img[..., 2, :, :]
     return (w[0] * img[..., 0] + w[1] * img[..., 1] + w[2] * img[..., 2]).astype(img.dtype, copy=False)
 
@@ -159,6 +172,8 @@ def _safe_pow(x: torch.Tensor, p: float) -> torch.Tensor:
     unused branch still propagates ``inf * 0 = NaN`` into the gradient; a network output that
     reaches exactly 0 (a saturated sigmoid) would then poison every weight.
     """
+    import torch
+
     pos = x > 0
     return torch.where(pos, torch.pow(torch.where(pos, x, torch.ones_like(x)), p), torch.zeros_like(x))
 
@@ -170,7 +185,9 @@ def pq_encode(luminance_cdm2: ArrayT) -> ArrayT:
     >>> round(float(pq_encode(np.array(1000.0))), 4)
     0.7518
     """
-    if isinstance(luminance_cdm2, torch.Tensor):
+    if _is_tensor(luminance_cdm2):
+        import torch
+
         y = torch.clamp(luminance_cdm2 / PQ_PEAK, 0.0, 1.0)
         ym = _safe_pow(y, _PQ_M1)
         return torch.pow((_PQ_C1 + _PQ_C2 * ym) / (1.0 + _PQ_C3 * ym), _PQ_M2)
@@ -183,7 +200,9 @@ def pq_encode(luminance_cdm2: ArrayT) -> ArrayT:
 
 def pq_decode(code: ArrayT) -> ArrayT:
     """EOTF of SMPTE ST 2084: code value in [0, 1] (clipped) -> absolute cd/m^2."""
-    if isinstance(code, torch.Tensor):
+    if _is_tensor(code):
+        import torch
+
         e = torch.clamp(code, 0.0, 1.0)
         em = _safe_pow(e, 1.0 / _PQ_M2)
         num = torch.clamp(em - _PQ_C1, min=0.0)
@@ -213,14 +232,18 @@ def hlg_encode(display_cdm2: np.ndarray, peak_cdm2: float = 1000.0, black_cdm2: 
 
     f = np.clip(np.asarray(display_cdm2, dtype=np.float64), 0.0, peak_cdm2)
     with np.errstate(invalid="ignore", divide="ignore"):  # colour-science evaluates both np.where branches
-        out = colour.models.eotf_inverse_BT2100_HLG(f, L_B=black_cdm2, L_W=peak_cdm2, method="ITU-R BT.2100-2")
+        out = colour.models.eotf_inverse_BT2100_HLG(
+            f, L_B=black_cdm2, L_W=peak_cdm2, method="ITU-R BT.2100-2"
+        )
     return np.clip(np.asarray(out), 0.0, 1.0).astype(_float_out(display_cdm2), copy=False)
 
 
 # --------------------------------------------------------------------------- sRGB (IEC 61966-2-1)
 def srgb_encode(linear: ArrayT) -> ArrayT:
     """sRGB inverse EOTF (piecewise, 0.0031308 / 12.92 / 2.4): linear [0,1] (clipped) -> code value [0,1]."""
-    if isinstance(linear, torch.Tensor):
+    if _is_tensor(linear):
+        import torch
+
         x = torch.clamp(linear, 0.0, 1.0)
         return torch.where(x <= 0.0031308, 12.92 * x, 1.055 * _safe_pow(x, 1.0 / 2.4) - 0.055)
     import colour
@@ -231,7 +254,9 @@ def srgb_encode(linear: ArrayT) -> ArrayT:
 
 def srgb_decode(code: ArrayT) -> ArrayT:
     """sRGB EOTF: code value in [0,1] (clipped) -> linear [0,1]."""
-    if isinstance(code, torch.Tensor):
+    if _is_tensor(code):
+        import torch
+
         v = torch.clamp(code, 0.0, 1.0)
         return torch.where(v <= 0.04045, v / 12.92, torch.pow((v + 0.055) / 1.055, 2.4))
     import colour
@@ -244,7 +269,9 @@ def quantize(code: ArrayT, bits: int) -> ArrayT:
     """Quantize code values in [0,1] to ``bits`` bits and return them rescaled to [0,1]
     (round half to even on the exact product, as an integer cast of np.rint would)."""
     levels = float(2**bits - 1)
-    if isinstance(code, torch.Tensor):
+    if _is_tensor(code):
+        import torch
+
         return torch.round(torch.clamp(code, 0.0, 1.0) * levels) / levels
     return (np.rint(np.clip(code, 0.0, 1.0) * levels) / levels).astype(_float_out(code), copy=False)
 

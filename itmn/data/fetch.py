@@ -211,11 +211,14 @@ def fetch_dataset(
             if res.status == "failed":
                 say(f"FAILED {res.error}")
     n = {s: sum(r.status == s for r in results) for s in ("verified", "downloaded", "failed")}
-    where = mirror or "upstream URLs"
-    say(
-        f"{dataset.name}: {len(files)} files in {paths.downloads_dir(cache)}: {n['downloaded']} fetched from "
-        f"{where}, {n['verified']} already present and verified, {n['failed']} failed"
-    )
+    parts = []
+    if n["downloaded"]:
+        parts.append(f"{n['downloaded']} fetched from {mirror or 'the upstream URLs'}")
+    if n["verified"]:
+        parts.append(f"{n['verified']} already present and verified")
+    if n["failed"]:
+        parts.append(f"{n['failed']} failed")
+    say(f"{dataset.name}: {len(files)} files in {paths.downloads_dir(cache)}: {', '.join(parts)}")
     failed = [r for r in results if r.status == "failed"]
     if failed:
         msg = f"{len(failed)} of {len(files)} files of dataset {dataset.name!r} failed:\n  " + "\n  ".join(

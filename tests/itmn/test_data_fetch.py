@@ -70,7 +70,7 @@ def test_second_fetch_verifies_and_changes_nothing(tmp_path: Path) -> None:
     )
     assert [r.status for r in res] == ["verified"] * 3
     assert {p: p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file()} == before
-    assert "0 fetched" in msgs[-1] and "3 already present and verified" in msgs[-1]
+    assert msgs[-1].endswith("3 files in " + str(cache / "downloads") + ": 3 already present and verified")
 
 
 def test_truncated_file_is_reported_and_nothing_is_left(tmp_path: Path) -> None:
