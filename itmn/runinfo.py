@@ -103,9 +103,9 @@ def collect_run_metadata(device: str | None = None, **extra: Any) -> dict[str, A
 
 def write_json_atomic(path: str | Path, obj: Any) -> Path:
     """Write JSON to ``path`` via a temporary file and rename (never a half-written file)."""
+    from itmn.hdrio import atomic_path  # unique temporary name, fsync, normal permissions
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
     return path
