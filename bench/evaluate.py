@@ -177,10 +177,12 @@ def load_prediction(path: Path, primaries: str = "bt2020") -> tuple[np.ndarray, 
     """Read a prediction as (array, primaries): EXR/HDR/PFM through itmn.hdrio (BT.709 after
     honouring chromaticities), except files without declared chromaticities, which are taken to
     hold ``primaries``."""
-    img, meta = read_hdr(path)
-    # read_hdr converts declared chromaticities to BT.709; an undeclared file is returned as
-    # stored, and the caller says what its primaries are
-    return img, ("bt709" if meta.get("chromaticities") is not None else primaries)
+    img, meta = read_hdr(path, out_primaries="bt2020")
+    if meta.get("chromaticities") is not None:
+        return img, "bt2020"  # declared primaries honoured; a BT.2020 file is read bit-exactly
+    # undeclared: the reader assumed BT.709; take the values as stored, in the caller's primaries
+    img, _ = read_hdr(path)
+    return img, primaries
 
 
 def score_image(

@@ -399,11 +399,7 @@ def write_figures(opts: Options, prepared_root: Path, runs: dict[str, str], meth
         d = opts.work_dir / "predictions" / m
         preds[m] = {}
         for n in names:
-            img, meta = read_hdr(d / f"{n}.exr")
-            # predictions are written as BT.2020 EXR; read_hdr returns BT.709: convert back
-            from itmn import colour
-
-            preds[m][n] = colour.bt709_to_bt2020(img) if meta.get("primaries_converted") else img
+            preds[m][n] = read_hdr(d / f"{n}.exr", out_primaries="bt2020")[0]  # written as BT.2020
     stem = "fig2" if opts.table == "table1" else "table2"
     out.append(figures.save_figure(figures.comparison_grid(names, ref, preds, LABELS), fig_dir / f"{stem}_comparison.png"))
     out.append(figures.save_figure(figures.comparison_grid(names, ref, preds, LABELS, false_colour=True), fig_dir / f"{stem}_false_colour.png"))

@@ -281,7 +281,8 @@ def summary_paragraph(
         tau = r["kendall_tau"]
         tau_s = f"Kendall's tau with the paper's order {tau:+.2f}" if np.isfinite(tau) else "no paper order"
         parts.append(f"{m.label}: best is {order[0]} — {verdict}; {tau_s}.")
-    for component, grp in ablations.groupby("component", sort=False):
+    groups = ablations.groupby("component", sort=False) if not ablations.empty else []
+    for component, grp in groups:
         hurts = [next(x.label for x in metrics if x.name == mn) for mn, v in zip(grp["metric"], grp["removing_it"]) if v == "hurts"]
         helps = [next(x.label for x in metrics if x.name == mn) for mn, v in zip(grp["metric"], grp["removing_it"]) if v == "helps"]
         agree = int(sum(1 for a in grp["agrees_with_paper"] if a is True))
