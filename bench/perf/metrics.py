@@ -14,7 +14,10 @@ Every configuration runs in a fresh subprocess so that its peak resident memory
 after the imports)
 is its own; on CUDA the peak is ``torch.cuda.max_memory_allocated``. Times are the best of
 ``repeats`` calls after a warm-up, wall clock, with the process CPU time of that call; the
-machine is shared, so the 1-minute load average is recorded with each row. A CUDA row runs when
+machine is shared, so the 1-minute load average is recorded with each row. Rows run with torch's
+default thread count and, where marked, one thread: on the 2 shared cores of the development
+machine, two intra-op threads were 2-5x *slower* than one whenever other jobs kept the cores
+busy (every op ends in a barrier that waits for a descheduled thread). A CUDA row runs when
 ``torch.cuda.is_available()`` (target: <= 50 ms per 1080p pair on an H100).
 """
 
@@ -173,19 +176,20 @@ def run(args: argparse.Namespace) -> list[dict]:
 
     oct256 = octave_256_times()
     if oct256:
-        c256 = cfg((256, 256), "float32")
-        m256 = _run_isolated(c256)
         med = statistics.median(oct256)
-        rows.append(
-            _row(
-                "hdrvdp2 256x256 float32 cpu",
-                m256,
-                c256,
-                med,
-                f"Octave hdrvdp_time_s, median of {len(oct256)} pairs (metrics-real)",
-                None,
+        for threads in (None, 1):
+            c256 = cfg((256, 256), "float32", threads=threads)
+            m256 = _run_isolated(c256)
+            rows.append(
+                _row(
+                    "hdrvdp2 256x256 float32 cpu" + (", 1 thread" if threads else ""),
+                    m256,
+                    c256,
+                    med,
+                    f"Octave hdrvdp_time_s, median of {len(oct256)} pairs (metrics-real)",
+                    None,
+                )
             )
-        )
 
     hd = (1080, 1920)
     c_hd = cfg(hd, "float32", repeats=1 if quick else 3)
