@@ -44,15 +44,19 @@ def check_ldr(ldr: Any, source: str | Path | None = None) -> np.ndarray:
     return arr
 
 
-def _to_display_numpy(lin: np.ndarray) -> tuple[np.ndarray, str]:
-    """Relative BT.709 H x W x 3 -> BT.2020 cd/m^2, with the shared wrapper when it exists."""
+def _numpy_fallback(lin: np.ndarray) -> np.ndarray:
+    t = torch.from_numpy(np.ascontiguousarray(lin.transpose(2, 0, 1)))[None]
+    return np.ascontiguousarray(relative_to_display(t)[0].numpy().transpose(1, 2, 0), dtype=np.float32)
+
+
+def display_function() -> tuple[Callable[[np.ndarray], np.ndarray], str]:
+    """Relative BT.709 H x W x 3 -> BT.2020 cd/m^2: the shared wrapper when it exists, else the
+    same computation here; with the name of the one used."""
     try:
         from baselines.wrapper import from_relative_bt709
     except ImportError:
-        t = torch.from_numpy(np.ascontiguousarray(lin.transpose(2, 0, 1)))[None]
-        out = relative_to_display(t)[0].numpy().transpose(1, 2, 0)
-        return np.ascontiguousarray(out, dtype=np.float32), "drtm-fallback (baselines.wrapper missing)"
-    return np.asarray(from_relative_bt709(lin), dtype=np.float32), "baselines.wrapper.from_relative_bt709"
+        return _numpy_fallback, "drtm-fallback (baselines.wrapper missing)"
+    return from_relative_bt709, "baselines.wrapper.from_relative_bt709"
 
 
 class DrtmExpander:
@@ -83,8 +87,8 @@ class DrtmExpander:
             "params": self.cfg.to_dict(),
             "checkpoint": None if source is None else str(source),
             "device": str(self.device),
-            "wrapper": None,
         }
+        self._display, self.info["wrapper"] = display_function()
 
     def config_string(self) -> str:
         """One line naming everything that determines the output, to quote with results."""
@@ -112,9 +116,7 @@ class DrtmExpander:
 
     def expand(self, ldr: Any) -> np.ndarray:
         """LDR H x W x 3 code values in [0, 1] -> linear BT.2020 cd/m^2 in [0.005, 1000], float32."""
-        out, wrapper = _to_display_numpy(self.relative(ldr))
-        self.info["wrapper"] = wrapper
-        return out
+        return np.asarray(self._display(self.relative(ldr)), dtype=np.float32)
 
 
 def expander_from_state(

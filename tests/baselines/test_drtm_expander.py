@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -111,3 +112,20 @@ def test_load_through_the_trainers_checkpoint_format(tmp_path: Path) -> None:
     assert exp.info["checkpoint"] == str(path)
     direct = load_expander(_save(tmp_path / "ck.pt", nets), "cpu", loader=_loader)
     np.testing.assert_array_equal(exp.expand(_ldr()), direct.expand(_ldr()))
+
+
+def test_fallback_display_mapping_agrees_with_the_shared_wrapper(monkeypatch: pytest.MonkeyPatch) -> None:
+    from baselines.drtm.expander import display_function
+
+    pytest.importorskip("baselines.wrapper", reason="baselines.wrapper not available to compare with")
+    shared, name = display_function()
+    assert name == "baselines.wrapper.from_relative_bt709"
+    monkeypatch.setitem(sys.modules, "baselines.wrapper", None)  # import now raises ImportError
+    fallback, fb_name = display_function()
+    assert "fallback" in fb_name
+    rng = np.random.default_rng(5)
+    lin = rng.lognormal(0, 2, size=(16, 24, 3)).astype(np.float32)
+    lin[0, 0] = [5e3, 0.0, 0.0]  # a saturated primary: clipped at 1000 after BT.2020 conversion
+    np.testing.assert_allclose(fallback(lin), shared(lin), rtol=2e-6)
+    black = np.zeros((4, 4, 3), np.float32)
+    np.testing.assert_allclose(fallback(black), shared(black), rtol=1e-6)

@@ -181,3 +181,20 @@ def test_bad_batches_and_configs() -> None:
     with pytest.raises(ConfigError, match="missing \\['down'\\]"):
         training_losses({"up": nets["up"]}, batch, TINY)
     assert DRTM_DEFAULTS["kind"] == "drtm" and DRTM_DEFAULTS["n_frames"] == 8
+
+
+def test_seeded_training_is_bit_identical() -> None:
+    def run() -> dict[str, torch.Tensor]:
+        torch.manual_seed(11)
+        nets = build_nets(TINY)
+        opts = {k: torch.optim.Adam(n.parameters(), lr=1e-3) for k, n in nets.items()}
+        for seed in range(3):
+            losses, _ = training_losses(nets, synthetic_batch(seed=seed), TINY)
+            for k in nets:
+                opts[k].zero_grad()
+                losses[k].backward()
+                opts[k].step()
+        return {f"{k}.{p}": v for k, n in nets.items() for p, v in n.state_dict().items()}
+
+    a, b = run(), run()
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
