@@ -25,7 +25,10 @@ the weights sum to zero and the formula divides 0 by 0 (NaN) or, in the log doma
 -inf/inf. There the channel takes the estimate ``f^-1(z_k) / t_k`` of the single kept frame whose
 code value is nearest to mid-grey 0.5 (ties: the darkest exposure for bright values, the brightest
 for dark ones), i.e. the darkest frame for an all-saturated stack (a lower bound of the true
-radiance) and the brightest for an all-black one (0 for code value 0). Estimates are
+radiance) and the brightest for an all-black one. In the fallback, code values within the
+weight margin of 0 or 1 are snapped to 0 or 1: a stack the output sigmoid cannot push below its
+1e-3 clamp (an all-black input) merges to exactly 0, not to a tiny positive radiance that the
+display scaling would stretch to 1000 cd/m^2. Estimates are
 floored at :data:`RADIANCE_FLOOR` before the logarithm, so no log(0) enters a sum either.
 The result is finite and non-negative for any input in [0, 1] (NaN inputs are rejected).
 """
@@ -147,5 +150,11 @@ def merge_debevec(
     tie = torch.where(z >= 0.5, rank, (nf - 1) - rank)
     dist = torch.where(keep5, (z - 0.5).abs() + 1e-6 * tie, torch.full_like(z, 2.0))
     best = dist.argmin(1, keepdim=True)
-    fallback = torch.gather(est, 1, best).squeeze(1)
+    # Within the margin of 0 or 1 a code value means black or saturated: the fallback snaps it,
+    # so that a stack the output sigmoid left at 1e-3 (an all-black input) merges to exactly 0.
+    snapped = torch.where(
+        z <= margin, torch.zeros_like(z), torch.where(z >= 1.0 - margin, torch.ones_like(z), z)
+    )
+    est_snapped = inverse_camera_response(snapped, curve) / torch.exp2(evs_t).view(1, nf, 1, 1, 1)
+    fallback = torch.gather(est_snapped, 1, best).squeeze(1)
     return torch.where(wsum > WEIGHT_EPS, merged, fallback)

@@ -63,14 +63,26 @@ def _nets(nets: dict[str, nn.Module]) -> tuple[nn.Module, nn.Module]:
     return nets["up"], nets["down"]
 
 
+def _full_precision(x: torch.Tensor) -> torch.autocast:
+    """Disable the caller's autocast: colour matrices, PQ and the merge need float32 (under
+    float16/bfloat16 autocast the colour matrix products would otherwise run in half precision)."""
+    return torch.autocast(device_type=x.device.type, enabled=False)
+
+
 def make_targets(ldr: torch.Tensor, hdr_pq: torch.Tensor, cfg: DrtmConfig) -> Targets:
-    """Network input and target frames for a batch (see :mod:`baselines.drtm.bracket`)."""
+    """Network input and target frames for a batch (see :mod:`baselines.drtm.bracket`); always
+    computed in float32, whatever autocast the caller runs under."""
     check_batch_images(ldr, "ldr")
     check_batch_images(hdr_pq, "hdr")
     if ldr.shape != hdr_pq.shape:
         raise ImageError(
             "batch", f"ldr shape {tuple(ldr.shape)} != hdr shape {tuple(hdr_pq.shape)}", "equal shapes"
         )
+    with _full_precision(ldr):
+        return _make_targets(ldr.float(), hdr_pq.float(), cfg)
+
+
+def _make_targets(ldr: torch.Tensor, hdr_pq: torch.Tensor, cfg: DrtmConfig) -> Targets:
     radiance = pq_to_radiance(hdr_pq)
     scale = align_exposure(ldr, radiance, cfg.camera, lo=cfg.align_lo, hi=cfg.align_hi)
     rel = radiance * scale.view(-1, 1, 1, 1)
@@ -164,7 +176,8 @@ def predict_radiance(
     """Relative linear BT.709 radiance N x 3 x H x W (>= 0, finite; 1 = saturation at EV 0)."""
     cfg = resolve_config(model_cfg)
     b = predict_bracket(nets, ldr, cfg)
-    return merge_debevec(b.frames, b.evs, cfg.camera, mask=b.keep, margin=cfg.merge_margin)
+    with _full_precision(ldr):
+        return merge_debevec(b.frames.float(), b.evs, cfg.camera, mask=b.keep, margin=cfg.merge_margin)
 
 
 def relative_to_display(lin: torch.Tensor) -> torch.Tensor:
@@ -185,7 +198,10 @@ def predict_hdr_pq(
 ) -> torch.Tensor:
     """PQ code values in [0, 1] (N x 3 x H x W) of the display-referred BT.2020 prediction.
 
-    Runs without gradients (validation); the networks' mode is the caller's.
+    Runs without gradients (validation); the networks' mode is the caller's. The networks run
+    under the caller's autocast, the merge and the colour maths in float32.
     """
     with torch.no_grad():
-        return colour.pq_encode(relative_to_display(predict_radiance(nets, ldr, model_cfg)))
+        lin = predict_radiance(nets, ldr, model_cfg)
+        with _full_precision(lin):
+            return colour.pq_encode(relative_to_display(lin.float()))

@@ -174,3 +174,17 @@ def test_stop_down_direction_and_per_image_counts() -> None:
     frames[1, 1, 0, 0, 0] = 0.65 + 0.26  # image 1: frame 1 brighter than frame 0 by 0.26 > 64/255
     ldr[2] = 0.0  # image 2: input already black everywhere -> no darker frame
     assert stop_counts(ldr, frames, "down").tolist() == [4, 1, 0]
+
+
+def test_black_within_margin_merges_to_zero_and_displays_black() -> None:
+    # What the networks output for an all-black input: every frame at the 1e-3 clamp of the output
+    # reference. Without snapping, the fallback gives f^-1(1e-3) / 2**4 > 0, which the display
+    # scaling (max luminance -> 1000 cd/m^2) would turn into a uniformly white image.
+    from baselines.drtm.model import relative_to_display
+
+    frames = torch.full((1, len(EVS), 3, 4, 4), 1e-3)
+    out = merge_debevec(frames, EVS, "srgb", margin=0.5 / 255)
+    assert torch.equal(out, torch.zeros_like(out))
+    assert torch.equal(relative_to_display(out), torch.full_like(out, 0.005))
+    # Without a margin the same stack is a (very dark) grey, as Debevec's formula says.
+    assert (merge_debevec(frames, EVS, "srgb", margin=0.0) > 0).all()

@@ -198,3 +198,33 @@ def test_seeded_training_is_bit_identical() -> None:
 
     a, b = run(), run()
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_targets_and_merge_stay_float32_under_autocast() -> None:
+    # The trainer may run training_losses / predict_hdr_pq under bfloat16/float16 autocast: the
+    # networks may use it, the colour maths, the targets and the merge must not.
+    torch.manual_seed(0)
+    nets = {k: v.eval() for k, v in build_nets(TINY).items()}
+    batch = synthetic_batch()
+    cfg = resolve_config(TINY)
+    ref_t = make_targets(batch["ldr"], batch["hdr"], cfg)
+    ref_pq = predict_hdr_pq(nets, batch["ldr"], TINY)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        t = make_targets(batch["ldr"], batch["hdr"], cfg)
+        pq = predict_hdr_pq(nets, batch["ldr"], TINY)
+    assert t.up.dtype == torch.float32 and torch.equal(t.up, ref_t.up) and torch.equal(t.down, ref_t.down)
+    assert pq.dtype == torch.float32
+    # The untrained networks' residual is exactly 0 in any precision, so the result is identical.
+    assert torch.equal(pq, ref_pq)
+
+
+def test_black_and_white_inputs() -> None:
+    torch.manual_seed(0)
+    nets = {k: v.eval() for k, v in build_nets(TINY).items()}
+    ldr = torch.zeros(2, 3, 16, 16)
+    ldr[1] = 1.0
+    cd = colour.pq_decode(predict_hdr_pq(nets, ldr, TINY).double())
+    assert torch.allclose(cd[0], torch.full_like(cd[0], 0.005), rtol=1e-3)  # black stays black
+    assert torch.allclose(cd[1], torch.full_like(cd[1], 1000.0), rtol=1e-3)  # white is the peak
+    b = predict_bracket(nets, ldr, TINY)
+    assert b.n_down.tolist() == [0, 4] and b.n_up[1] == 0  # exhausted inputs: nothing beyond them
