@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import itmn  # noqa: F401  (sets the OpenMP wait policy before torch loads)
+
 __all__ = ["get_method", "list_methods", "register_method"]
 
 
