@@ -179,7 +179,9 @@ class ItmnExpander:
         channels_last: bool = True,
         fold_bn: bool = True,
     ) -> None:
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        if device in (None, "auto"):
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = torch.device(device)
         net = net.eval()
         if fold_bn:
             fold_batchnorm(net)

@@ -183,10 +183,8 @@ def architecture(nets: dict[str, nn.Module]) -> dict[str, dict[str, list[int]]]:
     return {name: {k: list(v.shape) for k, v in net.state_dict().items()} for name, net in nets.items()}
 
 
-def check_compatible(
-    ck: dict[str, Any], path: Path, cfg_hash: str, config: dict[str, Any], nets: dict[str, nn.Module]
-) -> None:
-    """Refuse to resume from a checkpoint of another configuration or architecture."""
+def check_config(ck: dict[str, Any], path: Path, cfg_hash: str, config: dict[str, Any]) -> None:
+    """Refuse a checkpoint of another configuration, listing the fields that differ."""
     if ck.get("config_hash") != cfg_hash:
         from itmn.train.config import diff
 
@@ -196,6 +194,13 @@ def check_compatible(
             f"vs {cfg_hash[:12]}); differences (checkpoint vs now): {'; '.join(changes[:8]) or 'none listed'}"
             " -- use another --out folder or the checkpoint's configuration"
         )
+
+
+def check_compatible(
+    ck: dict[str, Any], path: Path, cfg_hash: str, config: dict[str, Any], nets: dict[str, nn.Module]
+) -> None:
+    """Refuse to resume from a checkpoint of another configuration or architecture."""
+    check_config(ck, path, cfg_hash, config)
     want = architecture(nets)
     have = ck.get("architecture", {})
     problems: list[str] = []

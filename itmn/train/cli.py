@@ -112,7 +112,10 @@ def profiles_command(args: argparse.Namespace) -> int:
     print(f"{'name':<16} {'kind':<5} {'crop':>5} {'batch':>5} {'iters':>7}  {'alpha':>7} {'adv':>5}  widths")
     for n in profile_names():
         c = get_profile(n)
-        widths = c.model.generator.widths if c.model.kind == "itmn" else c.model.drtm or "DRTM_DEFAULTS"
+        if c.model.kind == "itmn":
+            alpha, adv, widths = f"{c.loss.alpha:.0e}", str(c.loss.adversarial), c.model.generator.widths
+        else:
+            alpha, adv, widths = "-", "-", c.model.drtm or "DRTM_DEFAULTS"
         print(f"{n:<16} {c.model.kind:<5} {c.data.crop:>5} {c.run.batch_size:>5} {c.run.iterations:>7}  "
-              f"{c.loss.alpha:>7.0e} {str(c.loss.adversarial):>5}  {widths}")  # fmt: skip
+              f"{alpha:>7} {adv:>5}  {widths}")  # fmt: skip
     return 0

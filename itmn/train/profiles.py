@@ -132,3 +132,20 @@ def describe() -> str:
     lines.append("variants (prefix a profile with '<variant>-'; none = itmn):")
     lines += [f"  {v.name:<8} {v.description}" for v in VARIANTS.values()]
     return "\n".join(lines)
+
+
+def markdown_table() -> str:
+    """The profiles as the Markdown table of docs/training.md (a test keeps the two equal)."""
+    head = (
+        "| name | crop | batch | iterations | generator widths | discriminator | threads | checkpoint every |"
+    )
+    lines = [head, "|---|---|---|---|---|---|---|---|"]
+    for name in PROFILES:
+        c = get_profile(name)
+        d = c.model.discriminator
+        lines.append(
+            f"| `{name}` | {c.data.crop} | {c.run.batch_size} | {c.run.iterations:,} | "
+            f"{'-'.join(map(str, c.model.generator.widths))} | {'-'.join(map(str, d.widths))}, "
+            f"pool {d.pool}, FC {'-'.join(map(str, d.fc))} | {c.run.threads or 'default'} | {c.run.checkpoint_every} |"
+        )
+    return "\n".join(lines)

@@ -24,7 +24,7 @@ from itmn.train.config import OptimConfig, TrainConfig
 from itmn.train.distributed import DistInfo, autocast
 
 #: log.csv columns of an iTMN run (adv_* stay empty without the regularizer).
-ITMN_COLUMNS = ("content", "mse", "dmse", "adv_g", "adv_d", "g_loss", "d_loss")
+ITMN_COLUMNS = ("content", "mse", "dmse", "alpha", "adv_g", "adv_d", "g_loss", "d_loss")
 
 
 def make_optimizer(params: Any, cfg: OptimConfig, lr: float) -> torch.optim.Optimizer:
@@ -113,7 +113,8 @@ class Task:
         for net in self.nets.values():
             net.train(mode)
 
-    def step(self, batch: dict[str, Any]) -> dict[str, float]:  # pragma: no cover - abstract
+    def step(self, batch: dict[str, Any], iteration: int) -> dict[str, float | None]:  # pragma: no cover
+        """One optimization step on ``batch`` at (0-based) ``iteration``; returns values to log."""
         raise NotImplementedError
 
     def predict_pq(self, ldr: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
@@ -142,13 +143,18 @@ class ItmnTask(Task):
         else:
             self.model_cfg["discriminator"] = None
 
-    def step(self, batch: dict[str, Any]) -> dict[str, float]:
+    def alpha_at(self, iteration: int) -> float:
+        """alpha of eq. (2) at ``iteration``: 0 during ``loss.alpha_warmup``, then ``loss.alpha``."""
+        loss = self.config.loss
+        return 0.0 if iteration < round(loss.alpha_warmup * self.config.run.iterations) else loss.alpha
+
+    def step(self, batch: dict[str, Any], iteration: int) -> dict[str, float | None]:
         ldr, hdr = self._tensor(batch["ldr"]), self._tensor(batch["hdr"])
         n = ldr.shape[0]
         loss_cfg = self.config.loss
         g, g_raw = self.train_nets["generator"], self.nets["generator"]
         d_raw = self.nets.get("discriminator")
-        logs: dict[str, float] = {}
+        logs: dict[str, float | None] = {}
 
         # G_{k+1} = argmin lam * L_G + R(G, D_k): one step. D_k is only evaluated here; in a single
         # process its parameters are frozen (no wasted weight gradients); under DDP they are left
@@ -160,7 +166,8 @@ class ItmnTask(Task):
         try:
             with autocast(self.device, self.amp):
                 fake = g(ldr)
-            terms = content_loss(fake.float(), hdr, loss_cfg.alpha)
+            alpha = self.alpha_at(iteration)
+            terms = content_loss(fake.float(), hdr, alpha)
             adv_g = None
             if d_raw is not None:
                 # D sees real and generated images in one batch, as in its own step (same BN statistics).
@@ -173,7 +180,11 @@ class ItmnTask(Task):
             if freeze:
                 d_raw.requires_grad_(True)
         logs.update(
-            content=terms.content.item(), mse=terms.mse.item(), dmse=terms.dmse.item(), g_loss=g_loss.item()
+            content=terms.content.item(),
+            mse=terms.mse.item(),
+            dmse=terms.dmse.item(),
+            alpha=alpha,
+            g_loss=g_loss.item(),
         )
         logs["adv_g"] = adv_g.item() if adv_g is not None else None
 
@@ -213,7 +224,7 @@ class DrtmTask(Task):
         for name, net in module.build_nets(self.model_cfg).items():
             self._add(name, net, config.optim.lr)
 
-    def step(self, batch: dict[str, Any]) -> dict[str, float]:
+    def step(self, batch: dict[str, Any], iteration: int) -> dict[str, float | None]:
         batch = {**batch, "ldr": self._tensor(batch["ldr"]), "hdr": self._tensor(batch["hdr"])}
         for opt in self.optimizers.values():
             opt.zero_grad(set_to_none=True)
@@ -228,7 +239,7 @@ class DrtmTask(Task):
         for i, name in enumerate(names):
             self._apply(name, losses[name].float(), inputs=list(self.nets[name].parameters()),
                         retain_graph=i < len(names) - 1)  # fmt: skip
-        logs = {f"loss_{k}": float(v.detach()) for k, v in losses.items()}
+        logs: dict[str, float | None] = {f"loss_{k}": float(v.detach()) for k, v in losses.items()}
         logs.update({k: float(v) for k, v in extra.items()})
         return logs
 

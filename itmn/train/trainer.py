@@ -166,16 +166,9 @@ class _Run:
         cfg_dict = to_dict(self.config)
         self.hash = config_hash(self.config)
         last = self.ckpt_dir / ckpt.LAST
-        existing = ckpt.read_checkpoint(last) if last.exists() else None
+        existing = self._read_last(last) if last.exists() else None
         if existing is not None:
-            if existing.get("config_hash") != self.hash:
-                from itmn.train.config import diff
-
-                changes = "; ".join(diff(existing.get("config", {}), cfg_dict)[:8])
-                raise CheckpointError(
-                    f"{last}: belongs to another configuration (config hash {str(existing.get('config_hash'))[:12]} "
-                    f"vs {self.hash[:12]}; checkpoint vs now: {changes}) -- choose another --out folder"
-                )
+            ckpt.check_config(existing, last, self.hash, cfg_dict)
             if existing.get("finished"):
                 if self.main:
                     print(f"[itmn train] {self.out}: finished run with the same configuration "
@@ -194,9 +187,8 @@ class _Run:
             self.config.run.channels_last == "auto" and self.device.type == "cuda"
         )
         task = build_task(self.config, self.device, self.dist, amp, cl)
-        if self.config.model.kind == "drtm":
+        if self.config.model.kind == "drtm":  # save the resolved options: config.json says what was built
             cfg_dict["model"]["drtm"] = {k: v for k, v in task.model_cfg.items() if k != "kind"}
-        # (the resolved DrTM options are saved, so config.json says exactly what was built)
         self.cfg_dict = cfg_dict
         train_ds, prepared, root = open_data(self.config)
 
@@ -224,6 +216,21 @@ class _Run:
             if self.tb:
                 self.tb.close()
         return self.out
+
+    def _read_last(self, last: Path) -> dict[str, Any]:
+        try:
+            return ckpt.read_checkpoint(last)
+        except CheckpointError as exc:
+            valid = []  # periodic checkpoints that still verify (last.pt may share a file with the newest)
+            for p in sorted(self.ckpt_dir.glob("iter_*.pt")):
+                try:
+                    ckpt.read_checkpoint(p)
+                    valid.append(p.name)
+                except CheckpointError:
+                    pass
+            hint = (f"; intact periodic checkpoints in {self.ckpt_dir}: {', '.join(valid)} (copy one onto "
+                    f"{ckpt.LAST} to resume from it)") if valid else ""  # fmt: skip
+            raise CheckpointError(f"{exc}{hint}") from None
 
     def _repair_finished(self, ck: dict[str, Any]) -> None:
         """A process killed after writing its final checkpoint but before updating run.json (or
@@ -318,7 +325,7 @@ class _Run:
             for it in range(start, total):
                 lr = task.set_lr_factor(lr_factor(self.config, it))
                 batch = ddp.shard(train_ds.batch_for_iteration(it, cfg.batch_size), self.dist)
-                logs = task.step(batch)
+                logs = task.step(batch, it)
                 k = it + 1
                 wall = wall0 + time.perf_counter() - t_session
                 if self.dist.enabled:

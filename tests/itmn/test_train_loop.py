@@ -69,6 +69,7 @@ def test_run_folder(reference: Path, dataset: Path) -> None:
         "content",
         "mse",
         "dmse",
+        "alpha",
         "adv_g",
         "adv_d",
         "g_loss",
@@ -243,3 +244,17 @@ def test_drtm_through_the_same_trainer(
 
     config, sds = load_for_inference(run)
     assert config["model"] == {"width": 3, "gain": 1.0, "kind": "drtm"} and set(sds) == {"up", "down"}
+
+
+def test_corrupt_last_checkpoint_is_refused_with_a_hint(dataset: Path, tmp_path: Path) -> None:
+    cfg = ts.tiny_config(
+        dataset, **{"run.iterations": 4, "run.checkpoint_every": 2, "run.keep_checkpoints": 2}
+    )
+    run = run_training(cfg, tmp_path / "c")
+    last = run / "checkpoints" / "last.pt"
+    last.write_bytes(last.read_bytes()[:-10])
+    with pytest.raises(
+        CheckpointError,
+        match=r"last.pt: truncated .* intact periodic checkpoints .*: iter_00000002.pt \(copy",
+    ):
+        run_training(cfg, run)
