@@ -226,7 +226,13 @@ def _fake_drtm() -> types.ModuleType:
 def test_drtm_through_the_same_trainer(
     dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "baselines.drtm", _fake_drtm())
+    fake = _fake_drtm()
+    monkeypatch.setitem(sys.modules, "baselines.drtm", fake)
+    # if the real package was imported by an earlier test, `from baselines import drtm` reads
+    # the package attribute, not sys.modules: replace both
+    import baselines
+
+    monkeypatch.setattr(baselines, "drtm", fake, raising=False)
     cfg = ts.tiny_config(dataset, **{"model.kind": "drtm", "model.drtm": {"width": 3}, "loss.adversarial": False,
                                       "optim.name": "adam", "optim.lr": 0.05, "run.iterations": 6})  # fmt: skip
     run = run_training(cfg, tmp_path / "drtm")
