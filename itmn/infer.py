@@ -203,20 +203,26 @@ class ItmnExpander:
             return 1024 if h * w > AUTO_TILE_PIXELS else None
         return self.tile or None
 
+    def _input(self, arr: np.ndarray) -> torch.Tensor:
+        """H x W x 3 -> 1 x 3 x H x W; an HWC array *is* channels_last memory, so no copy on CPU."""
+        x = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1)[None]
+        return (x if self.channels_last else x.contiguous()).to(self.device)
+
     def expand_pq(self, ldr: Any) -> np.ndarray:
         """LDR H x W x 3 in [0, 1] -> PQ code values H x W x 3 in [0, 1] (BT.2020)."""
         arr = check_ldr(ldr)
-        x = torch.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))[None].to(self.device)
-        if self.channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
         h, w = arr.shape[:2]
         tile = self._tiled(h, w)
         with torch.inference_mode():
             if tile:
-                y = predict_tiled(self.net, x, tile=tile, overlap=self.overlap, multiple=self.multiple)
-            else:
-                y = self.net(pad_to_multiple(x, self.multiple))[..., :h, :w]
-        return np.ascontiguousarray(y[0].float().cpu().numpy().transpose(1, 2, 0))
+                y = predict_tiled(
+                    self.net, self._input(arr), tile=tile, overlap=self.overlap, multiple=self.multiple
+                )
+            else:  # pad in numpy (same reflect rule as pad_to_multiple) to keep the channels_last layout
+                ph, pw = (-h) % self.multiple, (-w) % self.multiple
+                mode = "reflect" if ph < h and pw < w else "edge"
+                y = self.net(self._input(np.pad(arr, ((0, ph), (0, pw), (0, 0)), mode=mode)))[..., :h, :w]
+        return np.ascontiguousarray(y[0].permute(1, 2, 0).float().cpu().numpy())
 
     def expand(self, ldr: Any) -> np.ndarray:
         """LDR H x W x 3 display code values in [0, 1] -> linear BT.2020 cd/m^2 in [0.005, 1000]."""

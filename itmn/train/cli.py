@@ -93,7 +93,8 @@ def train_command(args: argparse.Namespace) -> int:
     except TrainingInterrupted as exc:
         print(f"itmn train: {exc}", file=sys.stderr)
         return 128 + int(exc.signum)
-    print(run_dir)
+    if os.environ.get("RANK", "0") == "0":  # under torchrun only rank 0 reports
+        print(run_dir)
     return 0
 
 

@@ -6,8 +6,9 @@ prints them and ``itmn train --help`` lists the names.
 
 CPU profiles run one torch thread (``run.threads = 1``): on the shared 2-core machines this
 suite targets, two OpenMP threads competing with other processes were up to 8x slower than one
-(measured: 0.45 s vs 4.0 s per ``cpu`` iteration under load), one thread makes the result
-independent of the machine's core count, and two runs can train side by side.
+(0.45 s vs 4.0 s per iteration of a 128x128-crop ``cpu`` under load; idle, two threads gain
+little), one thread makes the result independent of the machine's core count, and two runs can
+train side by side.
 
 Each entry is a flat ``{dotted key: value}`` dict applied over the :class:`TrainConfig`
 defaults (the paper's values), profile first, then variant, then the variant's per-profile
@@ -50,21 +51,22 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             "cpu",
-            "2 CPU cores, ~7 min per model (all four Table 1 models in <= 30 min): 128x128 crops, "
-            "batch 6, 1/4-width networks, 1200 iterations",
-            {"data.crop": 128, "run.batch_size": 6, "run.iterations": 1200,
-             "model.generator.widths": (16, 32, 64, 128, 128),
+            "2 CPU cores, ~4-7 min per model (all four Table 1 models in <= 30 min): 64x64 crops, "
+            "batch 6, small networks, 2400 iterations, lr 2e-3 with step decay, dMSE after 50%",
+            {"data.crop": 64, "run.batch_size": 6, "run.iterations": 2400,
+             "model.generator.widths": (32, 32, 64, 128, 128),
              "model.discriminator.widths": (16, 32, 64, 128), "model.discriminator.fc": (256,),
+             "optim.lr": 2e-3, "loss.alpha_warmup": 0.5,
              "run.threads": 1, "run.checkpoint_every": 200, "run.val_every": 0, "run.log_every": 10},
         ),
         Profile(
             "smoke",
             "CI smoke test, a few seconds per model: 64x64 crops, batch 2, tiny networks, "
-            "30 iterations, validation on 2 test images",
+            "30 iterations, validation on 1 test image",
             {"data.crop": 64, "run.batch_size": 2, "run.iterations": 30,
              "model.generator.widths": (8, 16, 16, 32, 32),
              "model.discriminator.widths": (8, 16, 32), "model.discriminator.fc": (32,),
-             "model.discriminator.pool": 2, "data.val_images": 2,
+             "model.discriminator.pool": 2, "data.val_images": 1,
              "run.threads": 1, "run.checkpoint_every": 10, "run.val_every": 0, "run.log_every": 5},
         ),
     )
@@ -87,7 +89,9 @@ VARIANTS: dict[str, Variant] = {
             {"model.kind": "drtm", "loss.adversarial": False, "optim.name": "adam", "optim.lr": 2e-4,
              "optim.betas": (0.5, 0.999), "schedule.kind": "constant"},
             per_profile={
-                "cpu": {"model.drtm": {"width": 16, "n_levels": 6}},
+                # baselines.drtm's DRTM_CPU sizes; 1000 iterations keep it near the ~7 min of the
+                # others (it runs at ~1.3 it/s on one core, against ~9 it/s for iTMN)
+                "cpu": {"model.drtm": {"width": 16, "n_levels": 6}, "run.iterations": 1000},
                 "smoke": {"model.drtm": {"width": 4, "n_levels": 5}},
             },
         ),
@@ -136,16 +140,18 @@ def describe() -> str:
 
 def markdown_table() -> str:
     """The profiles as the Markdown table of docs/training.md (a test keeps the two equal)."""
-    head = (
-        "| name | crop | batch | iterations | generator widths | discriminator | threads | checkpoint every |"
-    )
-    lines = [head, "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| name | crop | batch | iterations | generator widths | discriminator | lr | dMSE from | threads |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for name in PROFILES:
         c = get_profile(name)
         d = c.model.discriminator
+        warm = round(c.loss.alpha_warmup * c.run.iterations)
         lines.append(
             f"| `{name}` | {c.data.crop} | {c.run.batch_size} | {c.run.iterations:,} | "
             f"{'-'.join(map(str, c.model.generator.widths))} | {'-'.join(map(str, d.widths))}, "
-            f"pool {d.pool}, FC {'-'.join(map(str, d.fc))} | {c.run.threads or 'default'} | {c.run.checkpoint_every} |"
+            f"pool {d.pool}, FC {'-'.join(map(str, d.fc))} | {c.optim.lr:g} | iteration {warm:,} | "
+            f"{c.run.threads or 'default'} |"
         )
     return "\n".join(lines)

@@ -138,3 +138,26 @@ def test_ablations_differ_from_itmn_only_by_configuration(profile: str) -> None:
     assert diff(base, to_dict(get_profile(f"noadvreg-{profile}"))) == ["loss.adversarial: True vs False"]
     drtm = get_profile(f"drtm-{profile}")
     assert drtm.model.kind == "drtm" and drtm.data.crop == get_profile(profile).data.crop
+
+
+def test_docs_profile_table_matches_the_code() -> None:
+    from itmn.train.profiles import markdown_table
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "training.md").read_text()
+    table = docs.split("<!-- profiles-table -->\n", 1)[1].split("\n<!-- /profiles-table -->", 1)[0]
+    assert table == markdown_table()
+
+
+def test_alpha_warmup_switches_the_dmse_term_on() -> None:
+    import torch
+
+    from itmn.train.distributed import DistInfo
+    from itmn.train.tasks import ItmnTask
+
+    c = get_profile("smoke")
+    apply_overrides(c, ["run.iterations=10", "loss.alpha_warmup=0.3"])
+    task = ItmnTask(c, torch.device("cpu"), DistInfo(), None, False)
+    assert [task.alpha_at(i) for i in range(10)] == [0.0] * 3 + [1e5] * 7
+    with pytest.raises(ConfigError, match="loss.alpha_warmup"):
+        apply_overrides(c, ["loss.alpha_warmup=1.0"])
+        validate(c)
