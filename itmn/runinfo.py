@@ -90,7 +90,8 @@ def collect_run_metadata(device: str | None = None, **extra: Any) -> dict[str, A
     dev = device_info(device)
     meta = {
         "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "command_line": [Path(sys.argv[0]).name, *sys.argv[1:]],
+        # orig_argv keeps "python -m itmn.cli ..." (argv[0] would be just ".../cli.py")
+        "command_line": [Path(sys.orig_argv[0]).name, *sys.orig_argv[1:]],
         "git": git_commit(),
         "versions": package_versions(),
         "device": dev,

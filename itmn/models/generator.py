@@ -15,6 +15,14 @@ open, and the one made here (each is a constructor argument):
 * Skips: decoder layer i receives the concatenation of the previous decoder output and the encoder
   output of the same resolution (channel order: decoder first). The LDR input itself is not
   concatenated anywhere: a 5+5 U-Net has no layer at full resolution to receive it.
+* ``input_skip``: with ``"none"`` (the literal reading) every output pixel is synthesized from
+  half-resolution features, so pixel-level detail of the input cannot pass through and small
+  networks trained briefly give over-smooth images. ``"inverse_srgb"`` adds a skip connection
+  from the input to the output in the sigmoid's domain:
+  ``out = sigmoid(h + logit(PQ(1000 * BT2020(sRGB^-1(ldr)))))``, where ``h`` is the last
+  layer's output. The sigmoid stays the last activation; with ``h = 0`` the network outputs the
+  plain inverse-sRGB expansion to 1000 cd/m^2 and learns a correction to it (the last layer is
+  initialized to 0 in that case).
 
 Input N x 3 x H x W LDR code values in [0, 1]; output N x 3 x H x W PQ (SMPTE ST 2084) code
 values in [0, 1] of display-referred BT.2020 light. H and W must be multiples of 2**5 = 32
@@ -51,6 +59,8 @@ class UNetGenerator(nn.Module):
         stride: stride of every (transposed) convolution (each halves / doubles the size).
         negative_slope: LeakyReLU slope.
         norm_first: BatchNorm on the first encoder layer too.
+        input_skip: ``"none"`` or ``"inverse_srgb"`` (skip from the input to the output's
+            pre-activation, see the module docstring).
 
     Example:
         >>> g = UNetGenerator(widths=(8, 16, 16, 32, 32))
@@ -67,6 +77,7 @@ class UNetGenerator(nn.Module):
         stride: int = 2,
         negative_slope: float = 0.2,
         norm_first: bool = True,
+        input_skip: str = "none",
     ) -> None:
         super().__init__()
         widths = tuple(int(w) for w in widths)
@@ -101,6 +112,13 @@ class UNetGenerator(nn.Module):
                 layers += [nn.BatchNorm2d(w_out), nn.LeakyReLU(negative_slope)]
             self.decoder.append(nn.Sequential(*layers))
         self.out_act = nn.Sigmoid()
+        if input_skip not in ("none", "inverse_srgb"):
+            raise ConfigError(f"generator input_skip must be 'none' or 'inverse_srgb', got {input_skip!r}")
+        self.input_skip = input_skip
+        if input_skip == "inverse_srgb":
+            last = self.decoder[-1][0]
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
 
     def forward(self, ldr: torch.Tensor) -> torch.Tensor:
         """LDR code values N x 3 x H x W in [0, 1] -> PQ code values N x 3 x H x W in [0, 1]."""
@@ -118,4 +136,22 @@ class UNetGenerator(nn.Module):
         x = self.decoder[0](skips[-1])
         for j in range(1, self.depth):
             x = self.decoder[j](torch.cat([x, skips[-1 - j]], dim=1))
+        if self.input_skip == "inverse_srgb":
+            x = x + inverse_srgb_logit(ldr).to(x.dtype)
         return self.out_act(x)
+
+
+#: the inverse-sRGB expansion's peak (protocol v1's display) and the logit's clamp
+_SKIP_PEAK_CDM2 = 1000.0
+_SKIP_EPS = 1e-4
+
+
+def inverse_srgb_logit(ldr: torch.Tensor) -> torch.Tensor:
+    """logit of the PQ code of the inverse-sRGB expansion of ``ldr`` to 1000 cd/m^2 in BT.2020
+    (no gradient: it depends on the input only). Computed in float32 whatever the autocast."""
+    from itmn import colour
+
+    with torch.no_grad(), torch.autocast(ldr.device.type, enabled=False):
+        lin = colour.srgb_decode(ldr.float()) * _SKIP_PEAK_CDM2
+        code = colour.pq_encode(colour.bt709_to_bt2020(lin)).clamp(_SKIP_EPS, 1.0 - _SKIP_EPS)
+        return torch.log(code) - torch.log1p(-code)

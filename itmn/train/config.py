@@ -51,6 +51,7 @@ class GeneratorConfig:
     stride: int = 2
     negative_slope: float = 0.2
     norm_first: bool = True
+    input_skip: str = "inverse_srgb"  #: "inverse_srgb" | "none" (see itmn.models.generator)
 
 
 @dataclass

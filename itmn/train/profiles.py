@@ -52,11 +52,11 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "cpu",
             "2 CPU cores, ~4-7 min per model (all four Table 1 models in <= 30 min): 64x64 crops, "
-            "batch 6, small networks, 2400 iterations, lr 2e-3 with step decay, dMSE after 50%",
+            "batch 6, small networks, 2400 iterations, lr 2e-3 with step decay",
             {"data.crop": 64, "run.batch_size": 6, "run.iterations": 2400,
              "model.generator.widths": (32, 32, 64, 128, 128),
              "model.discriminator.widths": (16, 32, 64, 128), "model.discriminator.fc": (256,),
-             "optim.lr": 2e-3, "loss.alpha_warmup": 0.5,
+             "optim.lr": 2e-3,
              "run.threads": 1, "run.checkpoint_every": 200, "run.val_every": 0, "run.log_every": 10},
         ),
         Profile(

@@ -92,3 +92,36 @@ def test_discriminator_structure() -> None:
     # LeakyReLU after each conv block and after each hidden FC layer; the output is a logit
     assert _count(d, nn.LeakyReLU) == 5
     assert isinstance(d.head[-1], nn.Linear)
+
+
+def test_input_skip_starts_at_the_inverse_srgb_expansion() -> None:
+    """With the input skip, an untrained generator (last layer 0) outputs the PQ code of the
+    inverse-sRGB expansion to 1000 cd/m^2 in BT.2020, computed here independently with numpy."""
+    import numpy as np
+
+    torch.manual_seed(0)
+    g = UNetGenerator(widths=(8, 16, 16, 32, 32), input_skip="inverse_srgb").eval()
+    x = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        y = g(x).numpy()
+    v = x.numpy().astype(np.float64)
+    lin = np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4) * 1000.0
+    import colour as cs
+
+    m = cs.matrix_RGB_to_RGB(cs.RGB_COLOURSPACES["ITU-R BT.709"], cs.RGB_COLOURSPACES["ITU-R BT.2020"])
+    lin2020 = np.einsum("ij,njhw->nihw", m, lin)
+    p = (lin2020 / 10000.0) ** 0.1593017578125
+    code = ((0.8359375 + 18.8515625 * p) / (1 + 18.6875 * p)) ** 78.84375
+    np.testing.assert_allclose(y, np.clip(code, 1e-4, 1 - 1e-4), atol=2e-6)
+
+
+def test_input_skip_learns_a_correction_and_is_checked() -> None:
+    torch.manual_seed(0)
+    g = UNetGenerator(widths=(8, 16, 16, 32, 32), input_skip="inverse_srgb")
+    x = torch.rand(2, 3, 64, 64)
+    g(x).mean().backward()
+    assert g.decoder[-1][0].weight.grad.abs().sum() > 0  # the zero-initialized layer trains
+    plain = UNetGenerator(widths=(8, 16, 16, 32, 32))
+    assert plain.input_skip == "none" and plain.decoder[-1][0].weight.abs().sum() > 0
+    with pytest.raises(ConfigError, match="input_skip"):
+        UNetGenerator(input_skip="gamma")
