@@ -112,7 +112,7 @@ def test_input_skip_starts_at_the_inverse_srgb_expansion() -> None:
     lin2020 = np.einsum("ij,njhw->nihw", m, lin)
     p = (lin2020 / 10000.0) ** 0.1593017578125
     code = ((0.8359375 + 18.8515625 * p) / (1 + 18.6875 * p)) ** 78.84375
-    np.testing.assert_allclose(y, np.clip(code, 1e-4, 1 - 1e-4), atol=2e-6)
+    np.testing.assert_allclose(y, np.clip(code, 1e-4, 1 - 1e-4), atol=1e-5)  # float32 logit+sigmoid
 
 
 def test_input_skip_learns_a_correction_and_is_checked() -> None:
