@@ -171,7 +171,9 @@ def training_specs(opts: Options, prepared_root: Path) -> list[RunSpec]:
             specs.append(make(variant, method, {}))
         if opts.lr_sweep:
             for lr in LR_SWEEP:
-                specs.append(make("itmn", f"itmn-lr{lr:.0e}", {"optim.lr": lr, "schedule.kind": "constant"}))
+                # Fig. 2(i) only needs the start of the curves: half the iterations
+                half = max(1, get_profile(f"itmn-{opts.profile}").run.iterations // 2)
+                specs.append(make("itmn", f"itmn-lr{lr:.0e}", {"optim.lr": lr, "schedule.kind": "constant", "run.iterations": half}))
     else:
         for alpha, lam in TABLE2_SETTINGS:
             specs.append(make("itmn", table2_method_name(alpha, lam), {"loss.alpha": alpha, "loss.lam": lam}))

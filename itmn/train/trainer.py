@@ -12,19 +12,22 @@ count and hardware; the resume test runs both runs on one machine.)
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
+import os
 import random
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from itmn.errors import CheckpointError, ConfigError
+from itmn.errors import CheckpointError, ConfigError, ItmnError
 from itmn.runinfo import collect_run_metadata, write_json_atomic
 from itmn.train import checkpoint as ckpt
 from itmn.train import distributed as ddp
@@ -129,12 +132,43 @@ def run_training(config: TrainConfig, out_dir: str | Path, resume: bool = True) 
         torch.backends.cudnn.benchmark,
     )
     try:
-        return _Run(config, out, dist, device).execute(resume)
+        with _run_lock(out, dist.is_main):
+            return _Run(config, out, dist, device).execute(resume)
     finally:
         torch.set_num_threads(saved[0])
         torch.use_deterministic_algorithms(saved[1])
         torch.backends.cudnn.benchmark = saved[2]
         ddp.shutdown(dist)
+
+
+@contextlib.contextmanager
+def _run_lock(out: Path, is_main: bool) -> Iterator[None]:
+    """Hold an exclusive lock on ``<run>/.lock`` while training, so that two processes (a
+    forgotten background run, a second reproduction) never write the same run folder. The
+    kernel releases the lock when the process dies, even by SIGKILL, so a killed run can be
+    resumed at once. Only rank 0 of a DDP job locks (the ranks share the folder)."""
+    if not is_main:
+        yield
+        return
+    import fcntl
+
+    out.mkdir(parents=True, exist_ok=True)
+    fh = open(out / ".lock", "a+")  # noqa: SIM115 - held for the whole run
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "unknown"
+            raise ItmnError(f"run folder {out} is being trained by another process (pid {holder}); "
+                            "wait for it or stop it, then resume") from None  # fmt: skip
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+    finally:
+        fh.close()
 
 
 class _Run:

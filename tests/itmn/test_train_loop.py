@@ -7,6 +7,7 @@ import csv
 import importlib.util
 import json
 import signal
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -264,3 +265,29 @@ def test_corrupt_last_checkpoint_is_refused_with_a_hint(dataset: Path, tmp_path:
         match=r"last.pt: truncated .* intact periodic checkpoints .*: iter_00000002.pt \(copy",
     ):
         run_training(cfg, run)
+
+
+def test_a_run_folder_is_trained_by_one_process_at_a_time(tmp_path: Path) -> None:
+    """While one process holds a run folder, a second trainer is refused with the holder's pid;
+    the lock goes away with its holder (also after SIGKILL: the kernel drops flock locks)."""
+    import fcntl
+    import os
+
+    from itmn.train.trainer import _run_lock
+
+    out = tmp_path / "run"
+    with _run_lock(out, True):
+        assert (out / ".lock").read_text() == str(os.getpid())
+        with open(out / ".lock") as other:  # a second open file description, as another process has
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        code = (
+            "import sys\nfrom pathlib import Path\nfrom itmn.train.trainer import _run_lock\n"
+            f"with _run_lock(Path({str(out)!r}), True): pass\n"
+        )
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        assert res.returncode != 0 and f"pid {os.getpid()}" in res.stderr
+        assert "ItmnError" in res.stderr or "another process" in res.stderr
+    # released: now the other process gets it
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
