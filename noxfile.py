@@ -6,6 +6,7 @@ command), so nothing is installed twice: ``venv_backend="none"``.
     nox -s perf               # speed / memory benchmarks, ratios against baselines run alongside
     nox -s reproduce_table1   # the paper's Table 1, end to end  (-- --profile smoke|cpu|paper ...)
     nox -s reproduce_table2   # the alpha/lambda sweep of Table 2
+    nox -s octave             # the MATLAB/Octave bridge tests only (needs GNU Octave)
 """
 
 from __future__ import annotations
@@ -34,6 +35,18 @@ def _shared_env() -> dict[str, str]:
 def tests(session: nox.Session) -> None:
     """Run the test suite (pytest); extra arguments go to pytest, e.g. ``-- -m calibration``."""
     session.run("python", "-m", "pytest", *session.posargs, env=_shared_env())
+
+
+@nox.session(venv_backend="none")
+def octave(session: nox.Session) -> None:
+    """Tests of the MATLAB/Octave bridge (``-m octave``). They need GNU Octave (apt install octave);
+    the checks against the original code also need ITMN_HDRVDP_PATH / ITMN_HDRTOOLBOX_PATH /
+    ITMN_PU21_PATH pointing at your copies (docs/backends.md)."""
+    import shutil
+
+    if not (shutil.which("octave-cli") or shutil.which("octave") or os.environ.get("ITMN_OCTAVE")):
+        session.error("GNU Octave is not on PATH: apt install octave (or set ITMN_OCTAVE)")
+    session.run("python", "-m", "pytest", "-m", "octave", *session.posargs, env=_shared_env())
 
 
 @nox.session(venv_backend="none")

@@ -42,6 +42,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint", help="run folder or checkpoint file of a learned method")
     p.add_argument("--device", help="device of a learned method: cpu, cuda or cuda:N (default: auto)")
     p.add_argument(
+        "--backend",
+        choices=("native", "octave", "matlab"),
+        help=(
+            "huo, ko, ko-2019: run the suite's code (native, default) or the original HDR Toolbox function "
+            "with GNU Octave or MATLAB from your copy (--hdrtoolbox-path or ITMN_HDRTOOLBOX_PATH); "
+            "the same as --param backend=NAME. See docs/backends.md"
+        ),
+    )
+    p.add_argument(
+        "--hdrtoolbox-path", metavar="DIR", help="your copy of the HDR Toolbox; default $ITMN_HDRTOOLBOX_PATH"
+    )
+    p.add_argument(
         "--keep-going", action="store_true", help="folder mode: skip images that fail, report them, exit 1"
     )
     p.add_argument("input", metavar="INPUT", type=Path, help="an LDR image or a folder of them")
@@ -123,8 +135,11 @@ def methods_main(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- itmn expand
-def parse_params(items: Sequence[str], checkpoint: str | None, device: str | None) -> dict[str, str]:
-    """``["k=v", ...]`` (+ --checkpoint/--device) -> dict; ConfigError on malformed or repeated keys."""
+def parse_params(
+    items: Sequence[str], checkpoint: str | None, device: str | None, backend: str | None = None
+) -> dict[str, str]:
+    """``["k=v", ...]`` (+ --checkpoint/--device/--backend) -> dict; ConfigError on malformed or
+    repeated keys."""
     from itmn.errors import ConfigError
 
     params: dict[str, str] = {}
@@ -136,7 +151,7 @@ def parse_params(items: Sequence[str], checkpoint: str | None, device: str | Non
         if key in params:
             raise ConfigError(f"--param {key} given twice ({params[key]!r} and {value!r})")
         params[key] = value
-    for key, value in (("checkpoint", checkpoint), ("device", device)):
+    for key, value in (("checkpoint", checkpoint), ("device", device), ("backend", backend)):
         if value is not None:
             if key in params:
                 raise ConfigError(f"{key} given both as --{key} and as --param {key}=...")
@@ -146,8 +161,13 @@ def parse_params(items: Sequence[str], checkpoint: str | None, device: str | Non
 
 def expand_main(args: argparse.Namespace) -> int:
     from baselines.registry import get_method
+    from bench.backends import apply_backend_arguments
 
-    method = get_method(args.method, **parse_params(args.param, args.checkpoint, args.device))
+    apply_backend_arguments(args)
+    params = parse_params(args.param, args.checkpoint, args.device, args.backend)
+    if params.get("backend", "native") != "native":
+        _check_has_backend(args.method)
+    method = get_method(args.method, **params)
     src: Path = args.input
     if src.is_dir():
         return _expand_folder(method, src, args.output, keep_going=args.keep_going)
@@ -155,6 +175,18 @@ def expand_main(args: argparse.Namespace) -> int:
     stats = _expand_one(method, src, dst)
     print(f"{src} -> {dst}  [{method.config_string()}]  clipped {_clip_text(stats)}")
     return 0
+
+
+def _check_has_backend(name: str) -> None:
+    from baselines.registry import list_methods
+    from itmn.errors import ConfigError
+
+    infos = {m.name: m for m in list_methods()}
+    if name in infos and infos[name].param("backend") is None:
+        have = ", ".join(n for n, m in infos.items() if m.param("backend") is not None)
+        raise ConfigError(
+            f"method {name!r} has no original implementation to run with --backend; methods with one: {have}"
+        )
 
 
 def _single_output(src: Path, out: Path) -> Path:

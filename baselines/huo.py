@@ -41,6 +41,7 @@ def huo_physiological(
     gamma: float | None = 2.2,
     *,
     logmean_delta: float = LOGMEAN_DELTA_2018,
+    backend: str = "native",
 ) -> np.ndarray:
     """Expand an LDR image with Huo et al.'s retina-response operator (HDR Toolbox ``HuoPhysEO``).
 
@@ -58,6 +59,10 @@ def huo_physiological(
     logmean_delta:
         ``delta`` of the log mean ``exp(mean(log(L + delta)))``: 1e-6 (toolbox 2018+, default) or
         1e-3 (toolbox 2017-12-26 .. 2018-03-27).
+    backend:
+        ``"native"`` (this implementation), or ``"octave"``/``"matlab"`` to call ``HuoPhysEO`` of
+        the user's HDR Toolbox copy (``ITMN_HDRTOOLBOX_PATH``; see :mod:`bench.backends`). The
+        toolbox fixes its own ``logmean_delta``, so only the default is accepted there.
 
     Returns
     -------
@@ -72,6 +77,8 @@ def huo_physiological(
     """
     ldr = eo.check_ldr(img, "img")
     _check_params(l_peak, n, gamma, logmean_delta)
+    if backend != "native":
+        return _huo_original(ldr, l_peak, n, gamma, logmean_delta, backend)
     lin = eo.remove_gamma(ldr, gamma)
     lum = eo.luminance(lin)
     max_l = float(lum.max())
@@ -91,6 +98,21 @@ def huo_physiological(
     eo.power(expanded, 1.0 / n, out=expanded)
     expanded *= lum / max_l
     return eo.change_luminance(lin, lum, expanded)
+
+
+def _huo_original(
+    ldr: np.ndarray, l_peak: float, n: float, gamma: float | None, logmean_delta: float, backend: str
+) -> np.ndarray:
+    from bench.backends.engine import BackendError, check_backend_name
+    from bench.backends.originals import huo_original
+
+    check_backend_name(backend)
+    if logmean_delta != LOGMEAN_DELTA_2018:
+        raise BackendError(
+            f"logmean_delta = {logmean_delta!r}: the original HuoPhysEO uses the delta of the toolbox copy it is "
+            "run from; leave logmean_delta at its default with an original backend"
+        )
+    return huo_original(ldr, l_peak, n, gamma, backend=backend)
 
 
 def _check_params(l_peak: float, n: float, gamma: float | None, logmean_delta: float) -> None:

@@ -49,6 +49,7 @@ def kovaleski_oliveira(
     variant: Literal["2017", "2019"] = "2017",
     *,
     return_map: bool = False,
+    backend: str = "native",
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Expand an LDR image with Kovaleski & Oliveira's operator (HDR Toolbox ``KovaleskiOliveiraEO``).
 
@@ -71,6 +72,10 @@ def kovaleski_oliveira(
         ``"2017"`` (brightness map 3E+1 in [1, 4], default) or ``"2019"`` ((3E+1)/4 in [0.25, 1]).
     return_map:
         Also return the brightness map (the toolbox's ``e_map``).
+    backend:
+        ``"native"`` (this implementation), or ``"octave"``/``"matlab"`` to call
+        ``KovaleskiOliveiraEO`` of the user's HDR Toolbox copy (``ITMN_HDRTOOLBOX_PATH``; see
+        :mod:`bench.backends`). A copy that computes the other ``variant`` is refused.
 
     Returns
     -------
@@ -87,6 +92,15 @@ def kovaleski_oliveira(
     """
     ldr = eo.check_ldr(img, "img")
     variant = _check_params(mode, sigma_s, sigma_r, d_min, d_max, gamma, variant)
+    if backend != "native":
+        from bench.backends.engine import check_backend_name
+        from bench.backends.originals import kovaleski_original
+
+        check_backend_name(backend)
+        out, e_map = kovaleski_original(
+            ldr, mode, sigma_s, sigma_r, d_min, d_max, gamma, variant, backend=backend
+        )
+        return (out, e_map) if return_map else out
     threshold = KO_THRESHOLDS[mode]
     lin = eo.remove_gamma(ldr, gamma)
     if gamma is not None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -460,14 +461,52 @@ def _classical(op: Callable[[np.ndarray], np.ndarray]) -> Expander:
     return expand
 
 
-def _huo_factory(l_peak: float, n: float, gamma: float | None, logmean_delta: float) -> Expander:
+_BACKEND = choice_param(
+    "backend",
+    "native",
+    ("native", "octave", "matlab"),
+    "native (this suite's code) or the original HDR Toolbox function run by octave/matlab from your copy "
+    "(ITMN_HDRTOOLBOX_PATH; docs/backends.md)",
+    quiet_default=True,
+)
+
+
+def _check_original(backend: str) -> None:
+    """Fail at construction, not per image, when an original backend is not usable."""
+    if backend != "native":
+        from bench.backends.originals import engine_for
+
+        try:
+            engine_for("hdrtoolbox", backend)
+        except ConfigError:
+            raise
+        except Exception as exc:  # engine start-up failures
+            raise ConfigError(f"backend {backend!r}: {exc}") from exc
+
+
+def _huo_factory(
+    l_peak: float, n: float, gamma: float | None, logmean_delta: float, backend: str = "native"
+) -> Expander:
     from baselines import huo
 
     huo._check_params(l_peak, n, gamma, logmean_delta)
-    return _classical(lambda ldr: huo.huo_physiological(ldr, l_peak, n, gamma, logmean_delta=logmean_delta))
+    if backend != "native" and logmean_delta != huo.LOGMEAN_DELTA_2018:
+        raise ValueError(
+            "logmean_delta is fixed by the toolbox copy with an original backend; leave it at 1e-6"
+        )
+    _check_original(backend)
+    return _classical(
+        lambda ldr: huo.huo_physiological(ldr, l_peak, n, gamma, logmean_delta=logmean_delta, backend=backend)
+    )
+
+
+def _original_version(p: Mapping[str, Any]) -> str:
+    return f"original-{p['backend']} (HDR Toolbox at {os.environ.get('ITMN_HDRTOOLBOX_PATH', '?')})"
 
 
 def _huo_version(p: Mapping[str, Any]) -> str:
+    if p.get("backend", "native") != "native":
+        return _original_version(p)
     delta = p["logmean_delta"]
     if delta == 1e-6:
         return "toolbox-2018"
@@ -482,7 +521,14 @@ def _ko_factory(**p: Any) -> Expander:
     kovaleski._check_params(
         p["mode"], p["sigma_s"], p["sigma_r"], p["d_min"], p["d_max"], p["gamma"], p["variant"]
     )
+    _check_original(p.get("backend", "native"))
     return _classical(lambda ldr: kovaleski.kovaleski_oliveira(ldr, **p))
+
+
+def _ko_version(p: Mapping[str, Any]) -> str:
+    if p.get("backend", "native") != "native":
+        return f"{p['variant']}-variant {_original_version(p)}"
+    return f"{p['variant']}-variant"
 
 
 def _ko_params(variant: str) -> tuple[Param, ...]:
@@ -508,6 +554,7 @@ def _ko_params(variant: str) -> tuple[Param, ...]:
             "brightness map 3E+1 (2017) or (3E+1)/4 (2019)",
             in_config=False,
         ),
+        _BACKEND,
     )
 
 
@@ -641,6 +688,7 @@ def _register_builtins() -> None:
             Param("n", 0.86, "Huo's n (> 0), highlight/shadow share of the range"),
             _GAMMA,
             Param("logmean_delta", 1e-6, "delta of the log mean: 1e-6 (toolbox 2018+) or 1e-3 (2018-Q1)"),
+            _BACKEND,
         ),
         reference=f"Huo et al., The Visual Computer 30(5), 2014; {_TOOLBOX} HuoPhysEO at 8169abe (= HEAD 5375d05)",
     )
@@ -649,7 +697,7 @@ def _register_builtins() -> None:
             name,
             _ko_factory,
             learned=False,
-            version=lambda p: f"{p['variant']}-variant",
+            version=_ko_version,
             description=(
                 "Kovaleski & Oliveira 2014 (saturation mask, cross bilateral brightness map); HDR Toolbox "
                 f"KovaleskiOliveiraEO, map {'3E+1 in [1,4] (toolbox before 2019-08-12)' if variant == '2017' else '(3E+1)/4 in [1/4,1] (toolbox 2019-08-12 on)'}"

@@ -10,6 +10,7 @@ from itmn.cli import build_parser, run
 _SUBCOMMAND_MODULES = (
     "bench.metrics.cli",
     "bench.evaluate_cli",
+    "bench.backends.cli",
 )
 
 
@@ -21,7 +22,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "Typical use:\n"
         "  itmn-bench score test.exr ref.exr --json\n"
         "  itmn-bench metrics                # list the registered metrics\n"
-        "  itmn-bench evaluate --method huo",
+        "  itmn-bench evaluate --method huo\n"
+        "  itmn-bench crosscheck --backend octave   # native vs the original MATLAB code",
         _SUBCOMMAND_MODULES,
     )
     return run(parser, argv)

@@ -533,13 +533,26 @@ def options_from_args(args: argparse.Namespace, table: str) -> Options:
     )  # fmt: skip
 
 
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM/SIGHUP -> SystemExit, so that the training subprocesses are told to checkpoint and
+    stop (see _train_parallel) instead of being left running without their parent."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import signal
+
     args = build_parser().parse_args(argv)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _exit_on_sigterm)
     try:
         reproduce(options_from_args(args, args.table))
     except ItmnError as exc:
         print(f"reproduce: error: {exc}", file=sys.stderr)
         return 1
+    except SystemExit as exc:
+        print(f"reproduce: stopped by a signal; rerun the same command to continue (exit {exc.code})", file=sys.stderr)
+        raise
     return 0
 
 

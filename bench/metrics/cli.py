@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.backends import add_backend_arguments
+
 _SCORE_DESCRIPTION = """\
 Score a test HDR image against a reference with the protocol v1 metrics, or every image of a
 folder against the image of the same stem in another folder.
@@ -35,8 +37,15 @@ Folder mode (--test-dir, --ref-dir) pairs files by stem, fails naming every imag
 counterpart, shows a progress bar, and with --out writes a per-image CSV atomically (infinite
 values as inf) plus <out>.meta.json with run metadata and configuration strings.
 
+Backend: --backend octave|matlab computes the metrics that have an original (hdrvdp2 with
+HDR-VDP 2.2.2, mpsnr_toolbox with the HDR Toolbox, pu21_* with gfxdisp/pu21) with that original
+MATLAB code, run from your own copy (--hdrvdp-path etc. or ITMN_HDRVDP_PATH,
+ITMN_HDRTOOLBOX_PATH, ITMN_PU21_PATH); without --metric it computes those metrics only. The
+configuration strings then name the engine and the copy. See docs/backends.md.
+
 Examples:
   itmn-bench score pred.exr ref.exr --json
+  itmn-bench score pred.exr ref.exr --metric hdrvdp2 --backend octave --hdrvdp-path ~/hdrvdp-2.2.2
   itmn-bench score pred.npy ref.npy --primaries bt2020 --metric mpsnr ssim
   itmn-bench score --test-dir results/huo --ref-dir prepared/hdr --out scores.csv
 """
@@ -72,6 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="primaries of files that do not declare theirs (default bt709)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    add_backend_arguments(p, ("hdrvdp", "hdrtoolbox", "pu21"))
     p.set_defaults(handler="bench.metrics.cli:score_command")
 
     m = subparsers.add_parser(
@@ -105,14 +115,20 @@ def _flatten(results: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _selected(names: list[str] | None) -> list[str]:
+def _selected(names: list[str] | None, backend: str = "native") -> list[str]:
+    """The metrics to compute: those named (checked now, before any image is read), else every
+    registered one (for a non-native backend: every one whose original code is configured)."""
     from bench.metrics.registry import get_metric, list_metrics
 
     if not names:
+        if backend != "native":
+            from bench.backends.originals import configured_original_metrics
+
+            return configured_original_metrics()
         return [m.name for m in list_metrics()]
     seen: list[str] = []
     for n in names:
-        get_metric(n)  # unknown names fail before any image is read
+        get_metric(n).check_backend(backend)
         if n not in seen:
             seen.append(n)
     return seen
@@ -127,7 +143,9 @@ def _score_pair(
     t_img = load_for_scoring(test_path, args.primaries)
     r_img = load_for_scoring(ref_path, args.primaries)
     t, r, prim = common_primaries(t_img, r_img)
-    results = compute_metrics(t, r, names, prim, args.ppd, test_source=test_path, ref_source=ref_path)
+    results = compute_metrics(
+        t, r, names, prim, args.ppd, test_source=test_path, ref_source=ref_path, backend=args.backend
+    )
     inputs = {
         "test": str(test_path),
         "ref": str(ref_path),
@@ -136,6 +154,7 @@ def _score_pair(
         "scored_in": prim,
         "values_zeroed_on_read": {"test": t_img.n_zeroed, "ref": r_img.n_zeroed},
         "ppd": args.ppd,
+        "backend": args.backend,
     }
     return results, inputs
 
@@ -161,13 +180,15 @@ def _check_mode(args: argparse.Namespace) -> str:
 # --------------------------------------------------------------------------- score
 def score_command(args: argparse.Namespace) -> int:
     """Handler of ``itmn-bench score``."""
+    from bench.backends import apply_backend_arguments
     from itmn import PROTOCOL_VERSION
     from itmn.errors import ConfigError
 
     mode = _check_mode(args)
     if not (math.isfinite(args.ppd) and args.ppd > 0):
         raise ConfigError(f"--ppd must be a positive number of pixels per degree, got {args.ppd}")
-    names = _selected(args.metrics)
+    apply_backend_arguments(args)
+    names = _selected(args.metrics, args.backend)
     if mode == "folder":
         return _score_folder(args, names)
     results, inputs = _score_pair(args.test, args.ref, names, args)
@@ -267,6 +288,7 @@ def _write_folder_results(
         metric_config=configs,
         ppd=args.ppd,
         assumed_primaries=args.primaries,
+        backend=args.backend,
         test_dir=str(args.test_dir),
         ref_dir=str(args.ref_dir),
         n_images=len(rows),

@@ -34,6 +34,9 @@ from itmn.errors import ConfigError
 InputSpace = Literal["bt709-linear", "bt2020-pq"]
 #: compute(test, ref, ppd) -> (value, extras); images already converted to the metric's input space.
 ComputeFn = Callable[[np.ndarray, np.ndarray, float], tuple[float, dict[str, Any]]]
+#: original(test, ref, ppd, backend) -> (value, extras, implementation description): the same
+#: computation by the original MATLAB code through an engine (see :mod:`bench.backends`).
+OriginalFn = Callable[[np.ndarray, np.ndarray, float, str], tuple[float, dict[str, Any], str]]
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,10 @@ class Metric:
     input_space: what the implementation receives, see the module docstring.
     summary_extras: keys of ``extras`` worth printing beside the value (flattened by the CLI as
         ``<name>_<key>``).
+    original: the same metric computed by its original MATLAB code through the ``octave`` or
+        ``matlab`` backend (None when there is no original to run).
+    crosscheck_tol: (absolute, relative) tolerance of ``itmn-bench crosscheck`` between the
+        native and the original value (a difference passes if within either).
     """
 
     name: str
@@ -74,6 +81,8 @@ class Metric:
     config_template: str
     compute: ComputeFn = field(repr=False)
     summary_extras: tuple[str, ...] = ()
+    original: OriginalFn | None = field(default=None, repr=False)
+    crosscheck_tol: tuple[float, float] = (0.0, 0.0)
 
     def config(self, ppd: float = 30.0) -> str:
         """The configuration string written beside every value (ppd only matters for metrics
@@ -89,6 +98,7 @@ class Metric:
         *,
         test_source: Source = None,
         ref_source: Source = None,
+        backend: str = "native",
     ) -> MetricResult:
         """Score ``test_cdm2`` against ``ref_cdm2``.
 
@@ -101,13 +111,37 @@ class Metric:
             display resolution in pixels per visual degree (used by hdrvdp2).
         test_source, ref_source:
             file names for error messages.
+        backend:
+            ``"native"`` (the suite's code), or ``"octave"``/``"matlab"`` to compute the metric
+            with its original MATLAB code (same input conversions; see :mod:`bench.backends`).
         """
         if not (isinstance(ppd, int | float) and math.isfinite(ppd) and ppd > 0):
             raise ConfigError(f"ppd must be a positive number of pixels per degree, got {ppd!r}")
+        self.check_backend(backend)
         t, r = check_pair(test_cdm2, ref_cdm2, test_source=test_source, ref_source=ref_source, absolute=True)
         t, r, conv = _to_input_space(t, r, primaries, self.input_space)
-        value, extras = self.compute(t, r, float(ppd))
-        return MetricResult(value=float(value), extras={**extras, **conv}, config=self.config(ppd))
+        if backend == "native":
+            value, extras = self.compute(t, r, float(ppd))
+            return MetricResult(value=float(value), extras={**extras, **conv}, config=self.config(ppd))
+        assert self.original is not None
+        value, extras, impl = self.original(t, r, float(ppd), backend)
+        return MetricResult(
+            value=float(value),
+            extras={**extras, **conv, "backend": backend},
+            config=f"{self.config(ppd)} | {impl}",
+        )
+
+    def check_backend(self, backend: str) -> None:
+        """ConfigError unless this metric can be computed with ``backend``."""
+        from bench.backends.engine import check_backend_name
+
+        check_backend_name(backend)
+        if backend != "native" and self.original is None:
+            have = ", ".join(m.name for m in list_metrics() if m.original is not None)
+            raise ConfigError(
+                f"metric {self.name!r} has no original MATLAB implementation to run with backend {backend!r}; "
+                f"metrics with one: {have}"
+            )
 
 
 def _fmt_ppd(ppd: float) -> str:
@@ -176,15 +210,28 @@ def compute_metrics(
     *,
     test_source: Source = None,
     ref_source: Source = None,
+    backend: str = "native",
 ) -> dict[str, MetricResult]:
-    """Score one pair with several metrics (all registered ones when ``names`` is None).
+    """Score one pair with several metrics (all registered ones when ``names`` is None; with a
+    non-native ``backend``, all whose original code is configured).
 
     Same inputs as :meth:`Metric.__call__`. Returns {name: MetricResult} in the order asked.
-    Unknown names raise ConfigError before anything is computed.
+    Unknown names, and metrics the backend cannot compute, raise ConfigError before anything is
+    computed.
     """
-    metrics = [get_metric(n) for n in names] if names is not None else list_metrics()
+    if names is not None:
+        metrics = [get_metric(n) for n in names]
+    elif backend == "native":
+        metrics = list_metrics()
+    else:
+        from bench.backends.originals import configured_original_metrics
+
+        metrics = [get_metric(n) for n in configured_original_metrics()]
+    for m in metrics:
+        m.check_backend(backend)
     return {
-        m.name: m(test, ref, primaries, ppd, test_source=test_source, ref_source=ref_source) for m in metrics
+        m.name: m(test, ref, primaries, ppd, test_source=test_source, ref_source=ref_source, backend=backend)
+        for m in metrics
     }
 
 
@@ -228,6 +275,32 @@ def _pu21_ssim(t: np.ndarray, r: np.ndarray, ppd: float) -> tuple[float, dict[st
     return pu21_ssim(t, r), {}
 
 
+def _hdrvdp2_original(t: np.ndarray, r: np.ndarray, ppd: float, backend: str) -> tuple[float, dict[str, Any], str]:
+    from bench.backends.originals import describe, hdrvdp2_original
+
+    res = hdrvdp2_original(t, r, ppd=ppd, color_encoding="rgb-bt.709", backend=backend, return_maps=False)
+    return res["Q"], {"P_det": res["P_det"], "C_max": res["C_max"]}, describe("hdrvdp", backend)
+
+
+def _mpsnr_toolbox_original(
+    t: np.ndarray, r: np.ndarray, ppd: float, backend: str
+) -> tuple[float, dict[str, Any], str]:
+    from bench.backends.originals import describe, mpsnr_toolbox_original
+
+    value, extras = mpsnr_toolbox_original(t, r, backend=backend)
+    extras.pop("implementation", None)
+    return value, extras, describe("hdrtoolbox", backend)
+
+
+def _pu21_original(which: str) -> OriginalFn:
+    def original(t: np.ndarray, r: np.ndarray, ppd: float, backend: str) -> tuple[float, dict[str, Any], str]:
+        from bench.backends.originals import describe, pu21_original
+
+        return pu21_original(t, r, which, backend=backend), {}, describe("pu21", backend)
+
+    return original
+
+
 _MPSNR_REF = "Munkberg et al. 2006, 'High dynamic range texture compression for graphics hardware'"
 _TOOLBOX = "HDR Toolbox Metrics/mPSNR.m (banterle/HDR_Toolbox @ 5375d05)"
 _PU21_REF = "Mantiuk & Azimi 2021, 'PU21: a novel perceptually uniform encoding'; gfxdisp/pu21 @ 78340c0"
@@ -244,6 +317,8 @@ for _m in (
         config_template="hdrvdp2 2.2.2-port | rgb-bt.709 | ppd={ppd} | protocol {protocol}",
         compute=_hdrvdp2,
         summary_extras=("P_det", "C_max"),
+        original=_hdrvdp2_original,
+        crosscheck_tol=(0.01, 0.0),  # Q, metrics-synthetic/README.md
     ),
     Metric(
         name="mpsnr",
@@ -270,6 +345,8 @@ for _m in (
         ),
         compute=_mpsnr("toolbox"),
         summary_extras=("e_min", "e_max", "n_exposures"),
+        original=_mpsnr_toolbox_original,
+        crosscheck_tol=(1e-6, 0.0),
     ),
     Metric(
         name="ssim",
@@ -294,6 +371,8 @@ for _m in (
         input_space="bt709-linear",
         config_template="pu21_psnr pu21-78340c0 | banding_glare [0.005,10000] | rgb | peak 256 | protocol {protocol}",
         compute=_pu21_psnr,
+        original=_pu21_original("PSNR"),
+        crosscheck_tol=(1e-6, 0.0),
     ),
     Metric(
         name="pu21_ssim",
@@ -308,6 +387,8 @@ for _m in (
             "| range 256 | protocol {protocol}"
         ),
         compute=_pu21_ssim,
+        original=_pu21_original("SSIM"),
+        crosscheck_tol=(1e-4, 0.0),
     ),
 ):
     register_metric(_m)

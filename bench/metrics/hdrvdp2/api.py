@@ -131,6 +131,7 @@ def hdrvdp2(
     device: str | torch.device | None = None,
     return_maps: bool = True,
     check_values: bool = True,
+    backend: str = "native",
 ) -> HDRVDPResult:
     """HDR-VDP 2.2.2 of one test image against its reference.
 
@@ -142,6 +143,11 @@ def hdrvdp2(
     check_values: reject cd/m^2 inputs whose test maximum is <= 1 (HDR-VDP's own "very low
     physical values" check, made an error here); pass False for genuinely dark scenes.
 
+    backend: ``"native"`` (this port, default), or ``"octave"`` / ``"matlab"`` to run the
+    user's copy of the original HDR-VDP 2.2.2 (folder in ``ITMN_HDRVDP_PATH``; see
+    :mod:`bench.backends`). The original runs in double precision with its default options;
+    ``surround``, ``dtype`` and ``device`` apply to the native code only.
+
     >>> ref = np.full((64, 64, 3), 100.0)
     >>> hdrvdp2(ref, ref).Q
     100.0
@@ -149,6 +155,8 @@ def hdrvdp2(
     enc, n_ch, _ = _canonical_encoding(color_encoding)
     t = _to_chw(test, "test", enc, n_ch)
     r = _to_chw(ref, "ref", enc, n_ch)
+    if backend != "native":
+        return _hdrvdp2_original(t, r, ppd, enc, backend, surround, return_maps, check_values)
     out = hdrvdp2_batch(
         t[None],
         r[None],
@@ -167,6 +175,38 @@ def hdrvdp2(
         P_map=None if out.P_map is None else out.P_map[0].cpu().numpy(),
         C_map=None if out.C_map is None else out.C_map[0].cpu().numpy(),
         config=out.config,
+    )
+
+
+def _hdrvdp2_original(
+    t: torch.Tensor,
+    r: torch.Tensor,
+    ppd: float,
+    enc: str,
+    backend: str,
+    surround: float | str | Sequence[float],
+    return_maps: bool,
+    check_values: bool,
+) -> HDRVDPResult:
+    from bench.backends.engine import BackendError, check_backend_name
+    from bench.backends.originals import hdrvdp2_original
+
+    check_backend_name(backend)
+    if surround is not DEFAULT_SURROUND and surround != DEFAULT_SURROUND:
+        raise BackendError("surround: the original HDR-VDP runs with its default options only (surround 1e-5)")
+    if not (math.isfinite(ppd) and ppd > 0):
+        raise ValueError(f"ppd must be a positive number of pixels per degree, got {ppd!r}")
+    _, n_ch, absolute = _canonical_encoding(enc)
+    _check_pair(t[None], r[None], n_ch, enc)  # the same input checks as the native code
+    _check_values(t[None], r[None], enc, absolute, check_values)
+    # back to channel-last for the original (H x W x C, or H x W for one channel)
+    def hwc(x: torch.Tensor) -> np.ndarray:
+        a = x.detach().cpu().double().numpy()
+        return a[0] if a.shape[0] == 1 else np.moveaxis(a, 0, -1)
+
+    res = hdrvdp2_original(hwc(t), hwc(r), ppd=ppd, color_encoding=enc, backend=backend, return_maps=return_maps)
+    return HDRVDPResult(
+        Q=res["Q"], P_det=res["P_det"], C_max=res["C_max"], P_map=res["P_map"], C_map=res["C_map"], config=res["config"]
     )
 
 
