@@ -126,6 +126,13 @@ class State:
         entry = {"finished": True, "last_seconds": round(seconds, 2), **info}
         # keep the wall time of the run that did the work, not of a rerun that found it done
         entry["work_seconds"] = round(seconds, 2) if info.get("did_work", True) else prev.get("work_seconds", round(seconds, 2))
+        # and the code that did it: a rerun on a newer commit that finds the stage done keeps the old record
+        if info.get("did_work", True):
+            from itmn.runinfo import git_commit
+
+            entry["work_git"] = git_commit()
+        elif "work_git" in prev:
+            entry["work_git"] = prev["work_git"]
         self.data["stages"][stage] = entry
         write_json_atomic(self.path, self.data)
 
@@ -487,6 +494,8 @@ def reproduce(opts: Options) -> Path:
         method_configs=method_cfgs,
         training_runs={s.name: {"run_dir": os.path.relpath(s.run_dir, REPO), "config_hash": __import__("itmn.train", fromlist=["config_hash"]).config_hash(s.config)} for s in specs},
         wall_seconds_per_stage={k: v.get("work_seconds") for k, v in state.data["stages"].items()},
+        # commit (and dirty flag) of the code that did each stage's work, when recorded
+        git_per_stage={k: v.get("work_git") for k, v in state.data["stages"].items()},
         wall_seconds_this_invocation=round(time.perf_counter() - t_start, 1),
         outputs=sorted(str(p.relative_to(res)) for p in files.values()),
     )

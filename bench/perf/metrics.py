@@ -7,7 +7,9 @@ Rows (format of :mod:`bench.perf`): seconds per image pair for ``hdrvdp2`` at 51
   = 1.73 s per 512 x 512 pair on the 2 cores of the development machine (documented constant;
   the same code's ``hdrvdp_time_s`` column of shared/reference/metrics-real/reference_scores.csv
   gives 0.43-0.48 s per 256 x 256 pair, read when ``ITMN_SHARED`` points at shared/);
-* the float64 path measured in the same run (same machine, same load).
+* the float64 path measured in the same run (same machine, same load);
+* when ``ITMN_HDRVDP_PATH`` names a copy of HDR-VDP 2.2.2 and GNU Octave is installed, the
+  original itself timed in the same run through the bridge (docs/backends.md).
 
 Every configuration runs in a fresh subprocess so that its peak resident memory
 (``resource.getrusage``: growth of ru_maxrss over the first call, plan construction included,
@@ -124,6 +126,43 @@ def octave_256_times() -> list[float]:
         return [float(r["hdrvdp_time_s"]) for r in csv.DictReader(fh) if r.get("hdrvdp_time_s")]
 
 
+def _octave_same_run(m32: dict[str, Any], c32: dict[str, Any], quick: bool) -> dict | None:
+    """The original HDR-VDP 2.2.2 under GNU Octave timed in this run through the bridge (when
+    ``ITMN_HDRVDP_PATH`` names a copy and Octave is installed; see docs/backends.md). Its time is
+    the bridge call minus the cost of an empty call (Octave start-up and MAT-file exchange), the
+    best of a few; the float32 port's row is then compared with it."""
+    if not os.environ.get("ITMN_HDRVDP_PATH"):
+        return None
+    try:
+        from bench.backends.originals import engine_for
+        from bench.metrics.hdrvdp2 import hdrvdp2
+
+        eng, _ = engine_for("hdrvdp", "octave")
+        test, ref = bench_pair(512, 512)
+        empty, full = [], []
+        for _ in range(1 if quick else 3):
+            t0 = time.perf_counter()
+            eng.call("exist", "hdrvdp")  # an empty call: start-up and exchange only
+            empty.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            q = hdrvdp2(test, ref, backend="octave", return_maps=False).Q
+            full.append(time.perf_counter() - t0)
+    except Exception as exc:  # noqa: BLE001 - a benchmark row, not a failure of the suite
+        print(f"[perf] original HDR-VDP under Octave not timed: {exc}")
+        return None
+    octave_s = max(min(full) - min(empty), 1e-9)
+    row = _row(
+        "hdrvdp2 512x512 float32 cpu vs original under Octave (same run)",
+        m32,
+        c32,
+        octave_s,
+        f"original HDR-VDP 2.2.2 via {eng.version()}, bridge call minus empty call, best of {len(full)}",
+        f"<= {octave_s / 5:.3g} s (5x faster)",
+    )
+    row["original_Q"] = q
+    return row
+
+
 def _row(
     name: str, m: dict[str, Any], cfg: dict[str, Any], baseline: float, baseline_name: str, target: str | None
 ) -> dict:
@@ -213,6 +252,10 @@ def run(args: argparse.Namespace) -> list[dict]:
         rows.append(
             _row("hdrvdp2 1920x1080 float32 cpu", m_hd, c_hd, m_hd64["wall"], "float64 path, same run", None)
         )
+
+    octave_row = _octave_same_run(m32, c32, quick)
+    if octave_row is not None:
+        rows.append(octave_row)
 
     if torch.cuda.is_available():
         for shape in ((512, 512), hd):
