@@ -152,13 +152,17 @@ def crosscheck_command(args: argparse.Namespace) -> int:
         )
         print(
             f"\n{len(checks) - n_fail} of {len(checks)} numbers agree within tolerance"
-            + (f"; {n_fail} FAIL" if n_fail else "")
+            + (f"; {n_fail} FAIL or ERROR" if n_fail else "")
         )
+        for err in sorted({str(r["note"]) for r in rows if r["note"]}):
+            print(f"ERROR from the original code: {err}")
     return 1 if n_fail else 0
 
 
 def _fmt(x: Any) -> str:
     if isinstance(x, float):
+        if math.isnan(x):
+            return "-"  # an image-level row (operators) or an original that raised an error
         return f"{x:.10g}" if math.isfinite(x) else str(x)
     return str(x)
 

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from itmn.errors import ConfigError
+from itmn.errors import ConfigError, ItmnError
 
 #: names of the backends; ``native`` is the suite's own code and needs no engine.
 BACKENDS = ("native", "octave", "matlab")
@@ -49,7 +49,7 @@ class BackendError(ConfigError):
     version). The message names what to install or set."""
 
 
-class BackendCallError(RuntimeError):
+class BackendCallError(ItmnError, RuntimeError):
     """The original code raised an error; the message carries its identifier and text."""
 
     def __init__(self, backend: str, func: str, identifier: str, message: str, hint: str = ""):
@@ -75,6 +75,18 @@ _HINTS = (
         "matlabPyrTools' MEX files are not compiled for this engine: in matlabPyrTools_1.4_fixed/MEX run "
         "mkoctfile --mex corrDn.c convolve.c wrap.c edges.c (and upConv.c, pointOp.c, range2.c "
         "likewise) and put the results beside the .m files. See docs/backends.md.",
+    ),
+    (
+        re.compile(r"parse error.*\n.*\n*.*arguments|>>>\s+\S+\s*\{|options\.\w+ logical", re.I | re.S),
+        "this code uses MATLAB's 'arguments' validation block (R2019b and later), which GNU Octave cannot "
+        "parse: use --backend matlab, or replace the block in your copy by plain defaults (for pu21_metric.m: "
+        "metric 'PSNR', display_model [], options.crf_correction false). See docs/backends.md.",
+    ),
+    (
+        re.compile(r"'ssim' undefined", re.I),
+        "MATLAB's ssim (Image Processing Toolbox) is not in GNU Octave or its image package: use "
+        "--backend matlab for pu21_ssim, or put an ssim.m of your choice on the path (then the check "
+        "validates that function, not MATLAB's).",
     ),
     (
         re.compile(r"'imresize' undefined", re.I),
