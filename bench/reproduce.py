@@ -13,7 +13,8 @@ Stages: fetch+prepare -> train the learned methods -> expand the test split with
   image, keyed by the prediction's sha256 and the metric configuration strings;
 * tables and figures are regenerated from the per-image scores.
 
-Results go to ``<results>/<slug>/`` (``scores.csv``, ``metadata.json``, ``table1.{csv,md,tex}``,
+Results go to ``<results>/<slug>/`` (``scores.csv``, ``metadata.json``, ``table1.{csv,md,tex}``;
+for Table 2 ``table2_scores.csv``, ``table2_metadata.json``, ``table2.{csv,md,tex}``,
 ``figures/``), large intermediate files (runs, predictions, score cache) to ``<work>/<slug>/``.
 """
 
@@ -456,7 +457,8 @@ def reproduce(opts: Options) -> Path:
     t_start = time.perf_counter()
     log(f"{opts.table} with profile {opts.profile!r}: {opts.profile_reason}")
     log(f"work folder {opts.work_dir}, results {opts.results_dir}")
-    state = State(opts.work_dir / "state.json")
+    # one record per table: the two tables share the work folder (runs, predictions, score cache)
+    state = State(opts.work_dir / ("state.json" if opts.table == "table1" else f"state-{opts.table}.json"))
 
     def prepare() -> dict[str, Any]:
         rep = prepare_dataset(opts.dataset, cache=opts.cache, mirror=opts.mirror, progress=opts.progress)
@@ -471,7 +473,9 @@ def reproduce(opts: Options) -> Path:
     res.mkdir(parents=True, exist_ok=True)
     from itmn.hdrio import atomic_path
 
-    with atomic_path(res / "scores.csv") as tmp:
+    # table1 keeps the plain names (CI compares results/smoke/scores.csv); table2 gets its own files
+    prefix = "" if opts.table == "table1" else f"{opts.table}_"
+    with atomic_path(res / f"{prefix}scores.csv") as tmp:
         scores.to_csv(tmp, index=False, float_format="%.10g")
     note = f"here: {scores['image'].nunique()} public HDR photographs (dataset {opts.dataset!r}, profile {opts.profile!r})."
     files = run_stage(state, "tables", lambda: {"_value": write_tables(opts.table, res, scores, dataset_note=note)})
@@ -499,7 +503,7 @@ def reproduce(opts: Options) -> Path:
         wall_seconds_this_invocation=round(time.perf_counter() - t_start, 1),
         outputs=sorted(str(p.relative_to(res)) for p in files.values()),
     )
-    write_json_atomic(res / "metadata.json", meta)
+    write_json_atomic(res / f"{prefix}metadata.json", meta)
     log(f"done in {time.perf_counter() - t_start:.0f} s: {res / (opts.table + '.md')}")
     return res
 
