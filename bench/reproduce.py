@@ -171,7 +171,14 @@ def training_specs(opts: Options, prepared_root: Path) -> list[RunSpec]:
             set_value(cfg, key, value)
         cfg = apply_overrides(cfg, opts.set_overrides)
         h = config_hash(cfg)[:10]
-        return RunSpec(label, cfg, opts.work_dir / "runs" / f"{variant}-{opts.profile}-{_slug(extra)}{h}")
+        run_dir = opts.work_dir / "runs" / f"{variant}-{opts.profile}-{_slug(extra)}{h}"
+        if not run_dir.exists():
+            # the same configuration under another name (Table 2's alpha=1e5/lambda=1e4 is Table 1's
+            # iTMN): reuse that run, finished or not, instead of training it twice
+            same = sorted(p for p in run_dir.parent.glob(f"*-{h}") if p.is_dir()) if run_dir.parent.is_dir() else []
+            if same:
+                run_dir = same[0]
+        return RunSpec(label, cfg, run_dir)
 
     specs: list[RunSpec] = []
     if opts.table == "table1":
