@@ -221,6 +221,8 @@ class _Entry:
 
 
 _REGISTRY: dict[str, _Entry] = {}
+#: other names accepted by get_method (and --method), not listed separately
+ALIASES = {"kovaleski": "ko", "kovaleski-oliveira": "ko", "kovaleski-2019": "ko-2019"}
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -336,6 +338,7 @@ def get_method(name: str, **params: Any) -> Method:
     Raises ConfigError for an unknown method (with the registered names), an unknown parameter
     (with the valid ones), a missing required parameter, or a bad value.
     """
+    name = ALIASES.get(name, name)
     entry = _REGISTRY.get(name)
     if entry is None:
         close = difflib.get_close_matches(name, list(_REGISTRY), n=1)

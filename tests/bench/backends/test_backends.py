@@ -502,3 +502,10 @@ def tempfile_dir() -> str:
     import tempfile
 
     return tempfile.gettempdir()
+
+
+def test_kovaleski_alias_names_the_same_method():
+    from baselines.registry import get_method
+
+    assert get_method("kovaleski").config_string() == get_method("ko").config_string()
+    assert get_method("kovaleski-2019", backend="native").info.params["variant"] == "2019"
