@@ -323,13 +323,25 @@ def evaluate_all(opts: Options, prepared_root: Path, runs: dict[str, str]) -> di
     rows: list[dict[str, Any]] = []
     configs: dict[str, str] = {}
     method_configs: dict[str, str] = {}
+
+    def files_state() -> set[tuple[str, int]]:
+        dirs = [opts.work_dir / "predictions", opts.work_dir / "scores"]
+        return {(str(f), f.stat().st_mtime_ns) for d in dirs if d.is_dir() for f in d.rglob("*") if f.is_file()}
+
+    before = files_state()
     for target in method_targets(opts, runs):
         preds = expand_split(target, ds, names, opts.work_dir / "predictions" / target.name, progress=opts.progress)
         r, c = score_split(target, preds, ds, opts.work_dir / "scores" / target.name, ppd=opts.ppd, progress=opts.progress)
         rows += r
         configs.update(c)
         method_configs[target.name] = target.config
-    return {"_value": (pd.DataFrame(rows), configs, method_configs), "n_images": len(names), "n_methods": len(method_configs)}
+    return {
+        "_value": (pd.DataFrame(rows), configs, method_configs),
+        "n_images": len(names),
+        "n_methods": len(method_configs),
+        # a rerun that only read cached predictions and scores keeps the wall time of the real work
+        "did_work": files_state() != before,
+    }
 
 
 # --------------------------------------------------------------------------- tables
@@ -370,9 +382,12 @@ def write_tables(kind: str, results_dir: Path, scores: pd.DataFrame, *, dataset_
     summary = tables.summarize(scores, methods, metrics, paper_df)
     ranks = tables.rankings(summary, metrics)
     abl = tables.ablation_directions(scores, metrics, paper_df) if kind == "table1" else pd.DataFrame()
-    text = tables.summary_paragraph(summary, ranks, abl, metrics, labels, dataset_note=dataset_note) if kind == "table1" else (
-        "The paper's dataset is private: absolute values are not expected to match; compare the ordering of the settings. " + dataset_note + "\n"
+    what = (
+        "the ranking of the methods and the direction of the ablations"
+        if kind == "table1"
+        else "the ordering of the alpha/lambda settings (in the paper, alpha=1e5 with lambda=1e4 is best on all three metrics)"
     )
+    text = tables.summary_paragraph(summary, ranks, abl, metrics, labels, dataset_note=dataset_note, what=what)
     n_img = int(summary["n_images"].max())
     title = "Table 1: comparison of methods" if kind == "table1" else "Table 2: iTMN with different alpha/lambda"
     md = [f"# {title} (reproduced)\n", tables.render_markdown(summary, methods, metrics, labels, inferred)]

@@ -263,13 +263,14 @@ def summary_paragraph(
     labels: dict[str, str],
     *,
     dataset_note: str,
+    what: str = "the ranking of the methods and the direction of the ablations",
 ) -> str:
     """A short generated text: what reproduced (winner, ranking agreement, ablation directions)
-    and what did not, and why the absolute numbers are not expected to match."""
+    and what did not, and why the absolute numbers are not expected to match. ``what`` says
+    what can reproduce (e.g. the ordering of Table 2's settings)."""
     parts = [
         "The paper's dataset (2660 private HDR images) and its metric settings are not available, "
-        f"so absolute values are not expected to match; {dataset_note} What can reproduce is the "
-        "ranking of the methods and the direction of the ablations."
+        f"so absolute values are not expected to match; {dataset_note} What can reproduce is {what}."
     ]
     for _, r in ranks.iterrows():
         m = next(x for x in metrics if x.name == r["metric"])
