@@ -65,7 +65,7 @@ def test_parameters_are_parsed_from_strings():
 @pytest.mark.parametrize(
     ("name", "params", "message"),
     [
-        ("kovaleski", {}, "unknown method 'kovaleski'"),
+        ("kovaleksi", {}, "unknown method 'kovaleksi'"),
         ("kx", {}, "registered methods: huo, ko"),
         ("ko", {"sigma": 1}, "valid parameters: mode, sigma_s, sigma_r, d_min, d_max, gamma, variant"),
         ("huo", {"checkpoint": "x"}, "has no parameter 'checkpoint'"),
