@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.backends import add_backend_arguments
+from bench.metrics.cli import add_metric_arguments
 
 _DESCRIPTION = """\
 Compute the native (this suite's) and the original (MATLAB code run by GNU Octave or MATLAB from
@@ -52,9 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--pairs", type=Path, metavar="DIR", help="folder of image pairs (default: built-in synthetic pairs)"
     )
-    p.add_argument(
-        "--metric", dest="metrics", action="extend", nargs="+", metavar="NAME", help="metric(s) to check"
-    )
+    add_metric_arguments(p, "metric(s) to check (default: every metric whose original code is configured)")
     p.add_argument(
         "--method",
         dest="methods",
@@ -65,13 +64,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--ldr", type=Path, metavar="DIR", help="LDR PNG/JPEG/TIFF inputs for --method (default: built-in)"
-    )
-    p.add_argument("--ppd", type=float, default=30.0, help="pixels per degree for hdrvdp2 (default 30)")
-    p.add_argument(
-        "--primaries",
-        choices=("bt709", "bt2020"),
-        default="bt709",
-        help="primaries of pair files that do not declare theirs (default bt709)",
     )
     p.add_argument("--out", type=Path, help="also write the table as CSV (atomically) plus <out>.meta.json")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")

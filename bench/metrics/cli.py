@@ -63,23 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--test-dir", type=Path, help="folder of test images (folder mode)")
     p.add_argument("--ref-dir", type=Path, help="folder of reference images matched by stem (folder mode)")
     p.add_argument("--out", type=Path, help="folder mode: per-image CSV to write (atomically)")
-    p.add_argument(
-        "--metric",
-        dest="metrics",
-        action="extend",
-        nargs="+",
-        metavar="NAME",
-        help="metric(s) to compute (repeatable; default: all registered, see 'itmn-bench metrics')",
-    )
-    p.add_argument(
-        "--ppd", type=float, default=30.0, help="pixels per visual degree for hdrvdp2 (default 30)"
-    )
-    p.add_argument(
-        "--primaries",
-        choices=("bt709", "bt2020"),
-        default="bt709",
-        help="primaries of files that do not declare theirs (default bt709)",
-    )
+    add_metric_arguments(p, "metric(s) to compute (repeatable; default: all registered, see 'itmn-bench metrics')")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     add_backend_arguments(p, ("hdrvdp", "hdrtoolbox", "pu21"))
     p.set_defaults(handler="bench.metrics.cli:score_command")
@@ -92,6 +76,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     m.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     m.add_argument("--ppd", type=float, default=30.0, help="ppd shown in configuration strings (default 30)")
     m.set_defaults(handler="bench.metrics.cli:metrics_command")
+
+
+def add_metric_arguments(p: argparse.ArgumentParser, metric_help: str) -> None:
+    """``--metric NAME...``, ``--ppd``, ``--primaries``: shared by score and crosscheck."""
+    p.add_argument("--metric", dest="metrics", action="extend", nargs="+", metavar="NAME", help=metric_help)
+    p.add_argument("--ppd", type=float, default=30.0, help="pixels per visual degree for hdrvdp2 (default 30)")
+    p.add_argument(
+        "--primaries",
+        choices=("bt709", "bt2020"),
+        default="bt709",
+        help="primaries of image files that do not declare theirs (default bt709)",
+    )
 
 
 # --------------------------------------------------------------------------- helpers
