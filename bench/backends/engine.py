@@ -350,8 +350,14 @@ class Oct2PyEngine(Engine):
         try:
             out = self._oc.feval(func, *args, nout=nargout)
         except Oct2PyError as exc:
-            msg = str(exc)
-            raise BackendCallError("octave", func, "", msg, _hint(msg)) from None
+            msg, identifier = str(exc), ""
+            try:  # oct2py's message lacks the identifier; Octave keeps both
+                self._oc.eval("[itmn_msg__, itmn_id__] = lasterr();", nout=0)
+                identifier = str(self._oc.pull("itmn_id__"))
+                msg = str(self._oc.pull("itmn_msg__")) or msg
+            except Exception:  # noqa: BLE001 - best effort; the original message is kept
+                pass
+            raise BackendCallError("octave", func, identifier, msg, _hint(msg)) from None
         outs = list(out) if nargout > 1 else ([] if nargout == 0 else [out])
         return [_from_oct2py(v) for v in outs]
 
