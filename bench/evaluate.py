@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # terminal bars (tqdm.auto warns when IPython without ipywidgets is installed)
 
 from itmn.errors import ConfigError, ImageError
 from itmn.hdrio import read_hdr, write_exr

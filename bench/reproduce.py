@@ -238,7 +238,7 @@ def _expected_cost(spec: RunSpec) -> float:
 
 
 def _train_parallel(opts: Options, todo: list[RunSpec]) -> None:
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     from itmn.runinfo import write_json_atomic
     from itmn.train.config import to_dict
