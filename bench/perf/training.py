@@ -154,6 +154,21 @@ def run(args: argparse.Namespace) -> list[dict]:
         "target": f"<= {INFER_TARGET_S} s", "max_abs_difference_pq": agree, "threads": default_threads,
         "repeats": repeats, "load_average_1min": os.getloadavg()[0],
     })  # fmt: skip
+    # the generator the cpu profile trains (what `reproduce_table1 --profile cpu` produces), same frame
+    from itmn.models import UNetGenerator
+    from itmn.train.profiles import get_profile
+
+    gcfg = get_profile("cpu").model.generator
+    torch.manual_seed(0)
+    small = UNetGenerator(**{k: getattr(gcfg, k) for k in gcfg.__dataclass_fields__}).eval()
+    small_fast = ItmnExpander(small, {"name": "bench-cpu"}, "cpu", tile=0)
+    s_wall, s_cpu = _best(lambda: small_fast.expand_pq(img), repeats)
+    rows.append({
+        "name": "infer 1920x1080 cpu-profile generator (cpu)", "value": s_wall, "unit": "s", "cpu_s": s_cpu,
+        "baseline": wall, "baseline_name": "paper generator, optimized path, same run", "ratio": s_wall / wall,
+        "target": f"<= {INFER_TARGET_S} s", "widths": list(gcfg.widths), "repeats": repeats,
+        "load_average_1min": os.getloadavg()[0],
+    })  # fmt: skip
     t_wall, t_cpu = _best(lambda: tiled.expand_pq(img), repeats)
     rows.append({
         "name": "infer 1920x1080 tiled 512/128 (cpu)", "value": t_wall, "unit": "s", "cpu_s": t_cpu,
