@@ -4,28 +4,16 @@ its slice of the global batch of an iteration, so sharding keeps determinism).""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import itmn_train_test_support as ts  # registered by tests/itmn/conftest.py
 import pytest
 
 from itmn.train.config import to_dict
-
-
-def _load_support():  # pytest runs with --import-mode=importlib: test folders are not on sys.path
-    name = "itmn_train_test_support"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("train_support.py"))
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-ts = _load_support()
 
 
 def _torchrun(config: Path, out: Path, port: int) -> subprocess.CompletedProcess:

@@ -4,7 +4,6 @@ refusal of foreign checkpoints, validation isolation, ablations, schedule, DrTM 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import signal
 import subprocess
@@ -13,6 +12,7 @@ import types
 from pathlib import Path
 from typing import Any
 
+import itmn_train_test_support as ts  # registered by tests/itmn/conftest.py
 import numpy as np
 import pytest
 import torch
@@ -23,18 +23,6 @@ from itmn.train import config_hash, run_training
 from itmn.train import trainer as trainer_mod
 from itmn.train.checkpoint import read_checkpoint
 from itmn.train.trainer import TrainingInterrupted, lr_factor
-
-
-def _load_support():  # pytest runs with --import-mode=importlib: test folders are not on sys.path
-    name = "itmn_train_test_support"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("train_support.py"))
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-ts = _load_support()
 
 ts.install_contract_stand_in()
 

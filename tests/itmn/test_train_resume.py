@@ -4,7 +4,6 @@ logs bit-identical to an uninterrupted run. Every run is a separate ``itmn train
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
@@ -14,21 +13,10 @@ import sys
 import time
 from pathlib import Path
 
+import itmn_train_test_support as ts  # registered by tests/itmn/conftest.py
 import pytest
 
 from itmn.train.config import to_dict
-
-
-def _load_support():  # pytest runs with --import-mode=importlib: test folders are not on sys.path
-    name = "itmn_train_test_support"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("train_support.py"))
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-ts = _load_support()
 
 ENTRY = Path(ts.__file__).resolve()
 ITERATIONS = 40
