@@ -101,6 +101,19 @@ def _hint(message: str) -> str:
 
 
 # --------------------------------------------------------------------------- value conversion
+def _unwrap_scalar(x: np.ndarray) -> Any:
+    """A 1 x 1 numeric array (how MATLAB returns every scalar) as a Python number; others unchanged."""
+    if x.size == 1 and x.ndim <= 2 and x.dtype.kind in "fiubc":
+        return x.reshape(()).item()
+    return x
+
+
+def _output_list(out: Any, nargout: int) -> list[Any]:
+    """An engine's return value as a list of ``nargout`` outputs (engines return one output
+    bare and several as a tuple)."""
+    return list(out) if nargout > 1 else ([] if nargout == 0 else [out])
+
+
 def to_engine_value(x: Any, where: str = "argument") -> Any:
     """Check and normalize one argument: numpy arrays (float, int, bool), Python numbers,
     bools and strings are accepted; anything else is refused with a clear message."""
@@ -133,9 +146,7 @@ def from_mat_value(x: Any) -> Any:
             if x.size == 1 and isinstance(x.ravel()[0], mat_struct):
                 return from_mat_value(x.ravel()[0])
             return [from_mat_value(v) for v in x.ravel(order="F")]
-        if x.size == 1 and x.ndim <= 2:
-            return x.reshape(()).item()
-        return x
+        return _unwrap_scalar(x)
     if isinstance(x, mat_struct):  # pragma: no cover - handled above
         return from_mat_value(x)
     return x
@@ -358,8 +369,7 @@ class Oct2PyEngine(Engine):
             except Exception:  # noqa: BLE001 - best effort; the original message is kept
                 pass
             raise BackendCallError("octave", func, identifier, msg, _hint(msg)) from None
-        outs = list(out) if nargout > 1 else ([] if nargout == 0 else [out])
-        return [_from_oct2py(v) for v in outs]
+        return [_from_oct2py(v) for v in _output_list(out, nargout)]
 
     def version(self) -> str:
         return f"Octave {self._oc.eval('version()', nout=1)} (oct2py)"
@@ -371,9 +381,7 @@ class Oct2PyEngine(Engine):
 def _from_oct2py(x: Any) -> Any:
     if isinstance(x, dict):
         return {k: _from_oct2py(v) for k, v in x.items()}
-    if isinstance(x, np.ndarray) and x.size == 1 and x.ndim <= 2 and x.dtype.kind in "fiub":
-        return x.reshape(()).item()
-    return x
+    return _unwrap_scalar(x) if isinstance(x, np.ndarray) else x
 
 
 class MatlabEngine(Engine):
@@ -422,8 +430,7 @@ class MatlabEngine(Engine):
         except Exception as exc:  # matlab.engine.MatlabExecutionError and friends
             msg = str(exc)
             raise BackendCallError("matlab", func, type(exc).__name__, msg, _hint(msg)) from None
-        outs = list(out) if nargout > 1 else ([] if nargout == 0 else [out])
-        return [self._from_matlab(v) for v in outs]
+        return [self._from_matlab(v) for v in _output_list(out, nargout)]
 
     def _from_matlab(self, x: Any) -> Any:
         if isinstance(x, dict):
@@ -431,10 +438,7 @@ class MatlabEngine(Engine):
         if isinstance(x, str | bool | int | float):
             return x
         if hasattr(x, "size") and hasattr(x, "_data") or type(x).__module__.startswith("matlab"):
-            arr = np.asarray(x)
-            if arr.size == 1 and arr.ndim <= 2:
-                return arr.reshape(()).item()
-            return arr
+            return _unwrap_scalar(np.asarray(x))
         return x
 
     def version(self) -> str:
