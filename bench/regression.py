@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench.stats import agrees
+
 LEARNED = ("itmn", "itmn-nodmse", "itmn-noadvreg", "drtm")
 COMPARED = ("hdrvdp2", "mpsnr", "ssim", "mpsnr_toolbox", "pu21_psnr", "pu21_ssim")
 
@@ -64,11 +66,9 @@ def compare_scores(actual: pd.DataFrame, expected: pd.DataFrame, metrics: tuple[
                 problems.append({"method": k[0], "image": k[1], "metric": m, "problem": "metric missing in the new run"})
                 continue
             x, y = float(a.loc[k, m]), float(e.loc[k, m])
-            if np.isinf(x) and np.isinf(y) and np.sign(x) == np.sign(y):
-                continue
             if np.isnan(x) and np.isnan(y):
                 continue
-            if not np.isfinite(x) or not np.isfinite(y) or abs(x - y) > max(tol.abs, tol.rel * abs(y)):
+            if not agrees(x, y, tol.abs, tol.rel)[1]:
                 problems.append(
                     {"method": k[0], "image": k[1], "metric": m, "expected": y, "actual": x, "diff": x - y,
                      "tolerance": max(tol.abs, tol.rel * abs(y)), "problem": "drift"}

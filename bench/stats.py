@@ -103,3 +103,17 @@ def kendall_tau(order_a: list[str], order_b: list[str]) -> float:
             else:
                 discordant += 1
     return (concordant - discordant) / (n * (n - 1) / 2)
+
+
+def agrees(value: float, reference: float, abs_tol: float, rel_tol: float) -> tuple[float, bool]:
+    """(|value - reference|, verdict) for a tolerance "within abs_tol or within rel_tol of the
+    reference": equal infinities agree (the infinite PSNR of a perfect prediction), any other
+    non-finite value does not, nor does NaN. Used by the CI score regression and the crosscheck."""
+    import math
+
+    if math.isinf(value) or math.isinf(reference):
+        return (0.0, True) if value == reference else (math.inf, False)
+    d = abs(value - reference)
+    if math.isnan(d):
+        return d, False
+    return d, d <= abs_tol or d <= rel_tol * abs(reference)

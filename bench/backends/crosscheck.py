@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.backends.engine import BackendCallError
+from bench.stats import agrees as within
 from itmn.errors import ConfigError, ImageError
 
 #: secondary numbers compared too: metric -> {extras key: (absolute tol, relative tol)}
@@ -43,16 +44,6 @@ class Check:
     tolerance: str
     ok: bool
     note: str = ""  # e.g. the error the original code raised
-
-
-def within(native: float, original: float, abs_tol: float, rel_tol: float) -> tuple[float, bool]:
-    """(|native - original|, verdict): equal infinities agree; NaN never does."""
-    if math.isinf(native) or math.isinf(original):
-        return (0.0, True) if native == original else (math.inf, False)
-    d = abs(native - original)
-    if math.isnan(d):
-        return d, False
-    return d, d <= abs_tol or d <= rel_tol * abs(original)
 
 
 def _tol_text(abs_tol: float, rel_tol: float) -> str:
