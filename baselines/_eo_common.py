@@ -1,7 +1,7 @@
 """Steps shared by the classical expansion operators (HDR Toolbox semantics, checked input).
 
-* :func:`check_ldr` — the input check the toolbox lacks (its ``checkIn01`` only fails when an
-  image has values both below 0 and above 1).
+The input check the toolbox lacks (its ``checkIn01`` only fails when an image has values both
+below 0 and above 1) is :func:`itmn.images.check_ldr`.
 * :func:`remove_gamma` — ``img .^ gammaRemoval`` in float64, with an exact lookup table for
   8-bit-quantized input (``np.power`` on float64 is the slowest step of every operator).
 * :func:`change_luminance` — the toolbox's ``ChangeLuminance`` + ``RemoveSpecials``.
@@ -13,42 +13,8 @@ import numpy as np
 import torch
 
 from itmn import colour
-from itmn.errors import ImageError
 
-__all__ = ["change_luminance", "check_ldr", "luminance", "remove_gamma"]
-
-
-def check_ldr(img: np.ndarray, name: str = "ldr") -> np.ndarray:
-    """Check an LDR image: float H x W x 3 display code values in [0, 1], finite, non-empty.
-
-    Returns the array unchanged (float32 or float64). Raises :class:`itmn.errors.ImageError`
-    naming the array, what was seen and what was expected.
-    """
-    arr = np.asarray(img)
-    if arr.ndim != 3 or arr.shape[-1] != 3:
-        hint = (
-            " (a single-channel image; replicate it to RGB)"
-            if arr.ndim == 2 or (arr.ndim == 3 and arr.shape[-1] == 1)
-            else ""
-        )
-        raise ImageError(None, f"{name} has shape {arr.shape}{hint}", "H x W x 3 RGB")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ImageError(None, f"{name} is empty: shape {arr.shape}", "at least 1 x 1 pixels")
-    if not np.issubdtype(arr.dtype, np.floating):
-        raise ImageError(
-            None,
-            f"{name} has dtype {arr.dtype}",
-            "floating-point code values in [0, 1] (divide 8-bit values by 255)",
-        )
-    lo, hi = float(arr.min()), float(arr.max())
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        n_nan, n_inf = int(np.isnan(arr).sum()), int(np.isinf(arr).sum())
-        raise ImageError(
-            None, f"{name} has {n_nan} NaN and {n_inf} infinite values", "finite code values in [0, 1]"
-        )
-    if lo < 0.0 or hi > 1.0:
-        raise ImageError(None, f"{name} values span [{lo:.6g}, {hi:.6g}]", "display code values in [0, 1]")
-    return arr
+__all__ = ["change_luminance", "check_gamma", "luminance", "power", "remove_gamma"]
 
 
 def check_gamma(gamma: float | None) -> None:

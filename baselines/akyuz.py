@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from baselines import _eo_common as eo
+from itmn.images import check_ldr
 
 __all__ = ["akyuz_linear", "inverse_gamma"]
 
@@ -49,7 +50,7 @@ def akyuz_linear(
     >>> akyuz_linear(grey, l_max=1000.0, gamma=None)[0, :, 1].round(6).tolist()
     [0.0, 333.333333, 1000.0]
     """
-    ldr = eo.check_ldr(img, "img")
+    ldr = check_ldr(img, name="img")
     if not (np.isfinite(l_max) and l_max > 0):
         raise ValueError(f"akyuz_linear: l_max = {l_max!r}; expected a luminance > 0 in cd/m^2")
     if not (np.isfinite(a_gamma) and a_gamma > 0):
@@ -75,7 +76,7 @@ def inverse_gamma(img: np.ndarray, gamma: float = 2.2) -> np.ndarray:
     1000 cd/m^2 it is a linear expansion of the linearized image (Akyüz et al. without the
     black-point shift). The acceptance criteria compare learned models against it.
     """
-    ldr = eo.check_ldr(img, "img")
+    ldr = check_ldr(img, name="img")
     if not (np.isfinite(gamma) and gamma > 0):
         raise ValueError(f"inverse_gamma: gamma = {gamma!r}; expected a number > 0")
     return eo.remove_gamma(ldr, gamma)

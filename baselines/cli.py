@@ -261,8 +261,9 @@ def _folder_inputs(src: Path, dst: Path) -> list[tuple[Path, Path]]:
 def _expand_folder(method: Any, src: Path, dst: Path, *, keep_going: bool) -> int:
     from tqdm import tqdm
 
+    from itmn.atomic import write_json
     from itmn.errors import ItmnError
-    from itmn.runinfo import collect_run_metadata, write_json_atomic
+    from itmn.runinfo import collect_run_metadata
 
     pairs = _folder_inputs(src, dst)
     dst.mkdir(parents=True, exist_ok=True)
@@ -288,7 +289,7 @@ def _expand_folder(method: Any, src: Path, dst: Path, *, keep_going: bool) -> in
         record["status"] = "failed"
         raise
     finally:
-        write_json_atomic(dst / RUN_RECORD, record)
+        write_json(dst / RUN_RECORD, record)
     print(f"expanded {len(done)} of {len(pairs)} images to {dst}  [{method.config_string()}]")
     if failed:
         print(f"{len(failed)} failed: " + ", ".join(x["input"] for x in failed), file=sys.stderr)

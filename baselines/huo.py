@@ -23,6 +23,7 @@ import numpy as np
 
 from baselines import _eo_common as eo
 from baselines.bilateral import filter_unchecked
+from itmn.images import check_ldr
 
 __all__ = ["HUO_BILATERAL_PASSES", "LOGMEAN_DELTA_2018", "LOGMEAN_DELTA_2018Q1", "huo_physiological"]
 
@@ -75,7 +76,7 @@ def huo_physiological(
     >>> bool(out[0, 0].max() == 0.0), bool(np.all(np.diff(out[0, :, 1]) > 0))
     (True, True)
     """
-    ldr = eo.check_ldr(img, "img")
+    ldr = check_ldr(img, name="img")
     _check_params(l_peak, n, gamma, logmean_delta)
     if backend != "native":
         return _huo_original(ldr, l_peak, n, gamma, logmean_delta, backend)

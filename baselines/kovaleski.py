@@ -29,6 +29,7 @@ import numpy as np
 
 from baselines import _eo_common as eo
 from baselines.bilateral import filter_unchecked
+from itmn.images import check_ldr
 
 __all__ = ["KO_THRESHOLDS", "KO_VARIANTS", "kovaleski_oliveira"]
 
@@ -90,7 +91,7 @@ def kovaleski_oliveira(
     >>> float(e_map.min()) >= 1.0, float(e_map.max()) <= 4.0, float(e_map[2, 2]) > float(e_map[7, 7])
     (True, True, True)
     """
-    ldr = eo.check_ldr(img, "img")
+    ldr = check_ldr(img, name="img")
     variant = _check_params(mode, sigma_s, sigma_r, d_min, d_max, gamma, variant)
     if backend != "native":
         from bench.backends.engine import check_backend_name

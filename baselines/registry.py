@@ -31,10 +31,11 @@ from typing import Any
 
 import numpy as np
 
-from baselines import wrapper
-from baselines.wrapper import ExpandStats
 from itmn import PROTOCOL_VERSION
+from itmn import display as wrapper
+from itmn.display import ExpandStats
 from itmn.errors import ConfigError, ImageError
+from itmn.images import check_ldr
 
 __all__ = [
     "REQUIRED",
@@ -403,7 +404,7 @@ class Method:
 
     def expand_with_stats(self, ldr: np.ndarray) -> tuple[np.ndarray, ExpandStats]:
         """As :meth:`expand`, also returning the clip statistics (also kept in ``last_stats``)."""
-        arr = wrapper.check_ldr(ldr, f"LDR input of method {self.name!r}")
+        arr = check_ldr(ldr, name=f"LDR input of method {self.name!r}")
         hdr, stats = self._expander(arr)
         hdr = self._check_output(np.asarray(hdr), arr.shape)
         self.last_stats = stats

@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm  # terminal bars (tqdm.auto warns when IPython without ipywidgets is installed)
 
+from itmn.atomic import write_json
 from itmn.errors import ConfigError, ImageError
 from itmn.hdrio import read_hdr, write_exr
-from itmn.runinfo import write_json_atomic
 
 #: Metrics written for every image (the paper's three first, then the protocol's extras).
 DEFAULT_METRICS = ("hdrvdp2", "mpsnr", "ssim", "mpsnr_toolbox", "pu21_psnr", "pu21_ssim")
@@ -86,10 +86,10 @@ def callable_target(spec: str, *, label: str | None = None) -> Target:
     if not callable(fn):
         raise ConfigError(f"{spec!r} is not callable")
 
-    from baselines.wrapper import check_ldr
+    from itmn.images import check_ldr
 
     def expand(ldr: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
-        out = np.asarray(fn(check_ldr(ldr, f"input of {spec}")), dtype=np.float32)
+        out = np.asarray(fn(check_ldr(ldr, name=f"input of {spec}")), dtype=np.float32)
         return clip_to_display(out, source=f"output of {spec}", shape=ldr.shape)
 
     return Target(label or spec, f"user {spec} | clip [0.005, 1000] | protocol v1", "callable", expand=expand)
@@ -154,7 +154,7 @@ def expand_split(
     for name in tqdm(todo, desc=f"expand {target.name}", unit="img", disable=not progress or not todo, leave=False):
         ldr = dataset.load_ldr(name, tmo)
         hdr, stats = target.expand(ldr)
-        write_json_atomic(out_dir / f"{name}.stats.json", {"method": target.name, "config": target.config, **stats})
+        write_json(out_dir / f"{name}.stats.json", {"method": target.name, "config": target.config, **stats})
         write_exr(
             out_dir / f"{name}.exr",
             hdr,
@@ -245,7 +245,7 @@ def score_split(
                 st = json.loads(stats_file.read_text())
                 row["frac_clipped_low"] = st.get("frac_clipped_low")
                 row["frac_clipped_high"] = st.get("frac_clipped_high")
-            write_json_atomic(cache, {"sha256": digest, "ppd": ppd, "metrics": list(metrics), "row": row, "configs": cfg})
+            write_json(cache, {"sha256": digest, "ppd": ppd, "metrics": list(metrics), "row": row, "configs": cfg})
         configs.update(cfg)
         rows.append({"method": target.name, "image": name, **row})
     return rows, configs

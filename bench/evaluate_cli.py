@@ -66,10 +66,10 @@ def evaluate_command(args: argparse.Namespace) -> int:
     from baselines.cli import parse_params
     from bench import evaluate
     from bench.reproduce import write_tables
+    from itmn.atomic import atomic_path
     from itmn.data.dataset import PreparedDataset
     from itmn.data.registry import resolve_prepared
     from itmn.errors import ConfigError
-    from itmn.hdrio import atomic_path
 
     root = resolve_prepared(args.dataset, args.cache)
     ds = PreparedDataset(root)

@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from itmn import colour  # noqa: E402
-from itmn.hdrio import atomic_path  # noqa: E402
+from itmn.atomic import atomic_path  # noqa: E402
 
 LUM_RANGE = (0.005, 1000.0)  # protocol v1 display range, cd/m^2
 

@@ -121,7 +121,7 @@ class State:
         self.data: dict[str, Any] = json.loads(path.read_text()) if path.is_file() else {"stages": {}}
 
     def record(self, stage: str, seconds: float, **info: Any) -> None:
-        from itmn.runinfo import write_json_atomic
+        from itmn.atomic import write_json
 
         prev = self.data["stages"].get(stage, {})
         entry = {"finished": True, "last_seconds": round(seconds, 2), **info}
@@ -135,7 +135,7 @@ class State:
         elif "work_git" in prev:
             entry["work_git"] = prev["work_git"]
         self.data["stages"][stage] = entry
-        write_json_atomic(self.path, self.data)
+        write_json(self.path, self.data)
 
 
 def run_stage(state: State, name: str, fn: Callable[[], dict[str, Any] | None]) -> Any:
@@ -240,7 +240,7 @@ def _expected_cost(spec: RunSpec) -> float:
 def _train_parallel(opts: Options, todo: list[RunSpec]) -> None:
     from tqdm import tqdm
 
-    from itmn.runinfo import write_json_atomic
+    from itmn.atomic import write_json
     from itmn.train.config import to_dict
 
     pending = list(todo)
@@ -256,7 +256,7 @@ def _train_parallel(opts: Options, todo: list[RunSpec]) -> None:
                 cfg_file = s.run_dir / "requested_config.json"
                 cfg_dict = to_dict(s.config)
                 cfg_dict["run"]["progress"] = False  # one bar in the parent instead (not part of the hash)
-                write_json_atomic(cfg_file, cfg_dict)
+                write_json(cfg_file, cfg_dict)
                 cmd = [sys.executable, "-m", "itmn.cli", "train", "--config", str(cfg_file), "--out", str(s.run_dir), "--resume"]
                 logf = open(s.run_dir / "train.log", "ab")  # noqa: SIM115 - closed below
                 env = dict(os.environ)
@@ -362,7 +362,7 @@ _METRIC_LABELS = {"hdrvdp2": "HDR-VDP-2", "mpsnr": "mPSNR", "ssim": "SSIM", "mps
 def write_tables(kind: str, results_dir: Path, scores: pd.DataFrame, *, dataset_note: str) -> dict[str, Path]:
     """Render ``<kind>.csv|md|tex`` in ``results_dir`` from the per-image ``scores`` only."""
     from bench import paper, tables
-    from itmn.hdrio import atomic_path
+    from itmn.atomic import atomic_path
 
     metrics = metric_columns()
     methods = list(dict.fromkeys(scores["method"]))
@@ -473,8 +473,9 @@ def _lr_label(run_dir: Path) -> str:
 
 # --------------------------------------------------------------------------- main
 def reproduce(opts: Options) -> Path:
+    from itmn.atomic import write_json
     from itmn.data.prepare import prepare_dataset
-    from itmn.runinfo import collect_run_metadata, write_json_atomic
+    from itmn.runinfo import collect_run_metadata
 
     t_start = time.perf_counter()
     log(f"{opts.table} with profile {opts.profile!r}: {opts.profile_reason}")
@@ -493,7 +494,7 @@ def reproduce(opts: Options) -> Path:
 
     res = opts.results_dir
     res.mkdir(parents=True, exist_ok=True)
-    from itmn.hdrio import atomic_path
+    from itmn.atomic import atomic_path
 
     # table1 keeps the plain names (CI compares results/smoke/scores.csv); table2 gets its own files
     prefix = "" if opts.table == "table1" else f"{opts.table}_"
@@ -525,7 +526,7 @@ def reproduce(opts: Options) -> Path:
         wall_seconds_this_invocation=round(time.perf_counter() - t_start, 1),
         outputs=sorted(str(p.relative_to(res)) for p in files.values()),
     )
-    write_json_atomic(res / f"{prefix}metadata.json", meta)
+    write_json(res / f"{prefix}metadata.json", meta)
     log(f"done in {time.perf_counter() - t_start:.0f} s: {res / (opts.table + '.md')}")
     return res
 

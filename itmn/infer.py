@@ -2,10 +2,9 @@
 
 :func:`load_expander` returns an :class:`ItmnExpander` whose ``expand(ldr)`` maps an H x W x 3
 LDR image (display code values in [0, 1]) to display-referred linear BT.2020 light in cd/m^2,
-clipped to the protocol's display range [0.005, 1000] (protocol v1 section 3). The generator
-predicts PQ code values; decoding is the shared ``baselines.wrapper.from_pq`` (with
-:func:`itmn.colour.pq_decode` and the same clip as a fallback when the baselines package is
-absent).
+clipped to the protocol's display range [0.005, 1000] (protocol section 3). The generator
+predicts PQ code values; decoding is the output stage every method shares,
+:func:`itmn.display.from_pq`.
 
 Large images (4K and up by default) are processed in overlapping tiles: the image is padded
 (reflect) to a multiple of 32, cut into tiles whose corners lie on the 32-pixel grid (so every
@@ -28,11 +27,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from itmn import colour
-from itmn.errors import CheckpointError, ImageError
+from itmn.display import from_pq
+from itmn.errors import CheckpointError
+from itmn.images import check_ldr
 
-#: Display range of protocol v1 (cd/m^2).
-DISPLAY_BLACK, DISPLAY_PEAK = 0.005, 1000.0
 #: Images with more pixels than this are tiled by default (a 4K frame has 8.3 Mpx).
 AUTO_TILE_PIXELS = 4_200_000
 VARIANTS = ("itmn", "nodmse", "noadvreg")
@@ -51,32 +49,9 @@ def pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
 
 
 def pq_to_display(code: np.ndarray) -> np.ndarray:
-    """PQ code values (H x W x 3, BT.2020) -> cd/m^2 clipped to [0.005, 1000] (shared wrapper)."""
-    try:
-        from baselines.wrapper import from_pq
-    except ImportError:
-        lin = colour.pq_decode(np.asarray(code, dtype=np.float64))
-        return np.clip(lin, DISPLAY_BLACK, DISPLAY_PEAK).astype(np.float32)
+    """PQ code values (H x W x 3, BT.2020) -> cd/m^2 clipped to the display range (the shared
+    output stage, :func:`itmn.display.from_pq`)."""
     return from_pq(np.asarray(code, dtype=np.float32))
-
-
-def check_ldr(ldr: Any, source: str | Path | None = None) -> np.ndarray:
-    """An H x W x 3 float array of LDR code values in [0, 1], as float32; ImageError otherwise."""
-    arr = np.asarray(ldr)
-    if arr.ndim != 3 or arr.shape[-1] != 3 or arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ImageError(source, f"LDR input has shape {arr.shape}", "H x W x 3 display code values")
-    if not np.issubdtype(arr.dtype, np.floating):
-        raise ImageError(
-            source,
-            f"LDR input has dtype {arr.dtype}",
-            "floating-point code values in [0, 1] (divide 8-bit by 255)",
-        )
-    lo, hi = float(np.min(arr)), float(np.max(arr))
-    if not (math.isfinite(lo) and math.isfinite(hi)) or lo < 0.0 or hi > 1.0:
-        raise ImageError(
-            source, f"LDR input values span [{lo:.6g}, {hi:.6g}]", "display code values in [0, 1]"
-        )
-    return arr.astype(np.float32, copy=False)
 
 
 def fold_batchnorm(model: nn.Module) -> nn.Module:
@@ -210,7 +185,7 @@ class ItmnExpander:
 
     def expand_pq(self, ldr: Any) -> np.ndarray:
         """LDR H x W x 3 in [0, 1] -> PQ code values H x W x 3 in [0, 1] (BT.2020)."""
-        arr = check_ldr(ldr)
+        arr = check_ldr(ldr).astype(np.float32, copy=False)
         h, w = arr.shape[:2]
         tile = self._tiled(h, w)
         with torch.inference_mode():

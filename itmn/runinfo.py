@@ -1,12 +1,12 @@
 """How a result was made: git commit, package versions, device, command line.
 
-Every run folder, results file and benchmark JSON embeds :func:`collect_run_metadata`.
+Every run folder, results file and benchmark JSON embeds :func:`collect_run_metadata` (written
+with :func:`itmn.atomic.write_json`).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import platform
 import subprocess
@@ -101,12 +101,3 @@ def collect_run_metadata(device: str | None = None, **extra: Any) -> dict[str, A
     meta.update(extra)
     return meta
 
-
-def write_json_atomic(path: str | Path, obj: Any) -> Path:
-    """Write JSON to ``path`` via a temporary file and rename (never a half-written file)."""
-    from itmn.hdrio import atomic_path  # unique temporary name, fsync, normal permissions
-
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
-    return path

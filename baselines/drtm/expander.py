@@ -3,10 +3,8 @@
 ``load_expander(checkpoint)`` reads a training checkpoint with the trainer's
 ``itmn.train.checkpoint.load_for_inference(path) -> (config, state_dicts)`` (``config["model"]``
 is the model configuration, ``state_dicts`` holds ``"up"`` and ``"down"``), rebuilds the two
-networks and returns a :class:`DrtmExpander`. The merged relative radiance goes through the shared
-wrapper ``baselines.wrapper.from_relative_bt709``; while that module does not exist, the same
-computation (:func:`baselines.drtm.model.relative_to_display`) is used and ``info["wrapper"]``
-says so.
+networks and returns a :class:`DrtmExpander`. The merged relative radiance goes through the
+output stage every classical method shares, :func:`itmn.display.from_relative_bt709`.
 """
 
 from __future__ import annotations
@@ -19,44 +17,18 @@ import numpy as np
 import torch
 
 from baselines.drtm.config import DRTM_VERSION, resolve_config
-from baselines.drtm.model import Bracket, predict_bracket, predict_radiance, relative_to_display
+from baselines.drtm.model import Bracket, predict_bracket, predict_radiance
 from baselines.drtm.nets import build_nets
 from itmn import PROTOCOL_VERSION
-from itmn.errors import CheckpointError, ConfigError, ImageError
-from itmn.hdrio import check_finite, check_rgb_array
+from itmn.display import from_relative_bt709
+from itmn.errors import CheckpointError, ConfigError
+from itmn.images import check_ldr
 
 Loader = Callable[[Path], tuple[dict[str, Any], dict[str, dict[str, Any]]]]
 
 
 def _default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def check_ldr(ldr: Any, source: str | Path | None = None) -> np.ndarray:
-    """An H x W x 3 float32 LDR array of finite code values in [0, 1], or ImageError."""
-    arr = check_rgb_array(ldr, source, name="LDR input")
-    check_finite(arr, source)
-    lo, hi = float(arr.min()), float(arr.max())
-    if lo < 0.0 or hi > 1.0:
-        raise ImageError(
-            source, f"LDR input values lie in [{lo:.4g}, {hi:.4g}]", "display code values in [0, 1]"
-        )
-    return arr
-
-
-def _numpy_fallback(lin: np.ndarray) -> np.ndarray:
-    t = torch.from_numpy(np.ascontiguousarray(lin.transpose(2, 0, 1)))[None]
-    return np.ascontiguousarray(relative_to_display(t)[0].numpy().transpose(1, 2, 0), dtype=np.float32)
-
-
-def display_function() -> tuple[Callable[[np.ndarray], np.ndarray], str]:
-    """Relative BT.709 H x W x 3 -> BT.2020 cd/m^2: the shared wrapper when it exists, else the
-    same computation here; with the name of the one used."""
-    try:
-        from baselines.wrapper import from_relative_bt709
-    except ImportError:
-        return _numpy_fallback, "drtm-fallback (baselines.wrapper missing)"
-    return from_relative_bt709, "baselines.wrapper.from_relative_bt709"
 
 
 class DrtmExpander:
@@ -88,7 +60,7 @@ class DrtmExpander:
             "checkpoint": None if source is None else str(source),
             "device": str(self.device),
         }
-        self._display, self.info["wrapper"] = display_function()
+        self.info["wrapper"] = "itmn.display.from_relative_bt709"
 
     def config_string(self) -> str:
         """One line naming everything that determines the output, to quote with results."""
@@ -100,7 +72,7 @@ class DrtmExpander:
         )
 
     def _tensor(self, ldr: Any) -> torch.Tensor:
-        arr = check_ldr(ldr)
+        arr = check_ldr(ldr).astype(np.float32, copy=False)
         return torch.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))[None].to(self.device)
 
     def bracket(self, ldr: Any) -> Bracket:
@@ -116,7 +88,7 @@ class DrtmExpander:
 
     def expand(self, ldr: Any) -> np.ndarray:
         """LDR H x W x 3 code values in [0, 1] -> linear BT.2020 cd/m^2 in [0.005, 1000], float32."""
-        return np.asarray(self._display(self.relative(ldr)), dtype=np.float32)
+        return np.asarray(from_relative_bt709(self.relative(ldr)), dtype=np.float32)
 
 
 def expander_from_state(

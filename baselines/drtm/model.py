@@ -29,10 +29,11 @@ from baselines.drtm.config import DrtmConfig, resolve_config
 from baselines.drtm.merge import merge_debevec, stop_counts
 from itmn import colour
 from itmn.errors import ConfigError, ImageError
+from itmn.protocol import DISPLAY_V1
 
 #: Display of protocol v1 section 2.3: peak and black level in cd/m^2.
-DISPLAY_PEAK_CDM2 = 1000.0
-DISPLAY_BLACK_CDM2 = 0.005
+DISPLAY_PEAK_CDM2 = DISPLAY_V1.peak_cdm2
+DISPLAY_BLACK_CDM2 = DISPLAY_V1.black_cdm2
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def predict_radiance(
 def relative_to_display(lin: torch.Tensor) -> torch.Tensor:
     """Relative linear BT.709 (N x 3 x H x W) -> display BT.2020 cd/m^2 in [0.005, 1000].
 
-    The computation of the shared wrapper ``baselines.wrapper.from_relative_bt709`` (protocol v1
+    The computation of the shared wrapper ``itmn.display.from_relative_bt709`` (protocol v1
     section 3), on tensors: each image is scaled so that its maximum luminance (protocol weights)
     is 1000 cd/m^2, converted to BT.2020 and clipped. An all-black image becomes the black level.
     """

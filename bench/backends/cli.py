@@ -169,8 +169,8 @@ def _write(args: argparse.Namespace, rows: list[dict], metrics: list[str], metho
     import pandas as pd
 
     from bench.backends.originals import _ENGINES, CODEBASES
-    from itmn.hdrio import atomic_path
-    from itmn.runinfo import collect_run_metadata, write_json_atomic
+    from itmn.atomic import atomic_path, write_json
+    from itmn.runinfo import collect_run_metadata
 
     with atomic_path(args.out) as tmp:
         pd.DataFrame(rows).to_csv(tmp, index=False, float_format="%.17g")
@@ -189,5 +189,5 @@ def _write(args: argparse.Namespace, rows: list[dict], metrics: list[str], metho
         code_settings={cb.env: os.environ.get(cb.env) for cb in CODEBASES.values()},
     )
     meta_path = args.out.with_name(args.out.name + ".meta.json")
-    write_json_atomic(meta_path, meta)
+    write_json(meta_path, meta)
     print(f"wrote {args.out} and {meta_path}", file=sys.stderr)

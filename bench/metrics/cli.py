@@ -273,8 +273,8 @@ def _write_folder_results(
 ) -> None:
     import pandas as pd
 
-    from itmn.hdrio import atomic_path
-    from itmn.runinfo import collect_run_metadata, write_json_atomic
+    from itmn.atomic import atomic_path, write_json
+    from itmn.runinfo import collect_run_metadata
 
     out: Path = args.out
     with atomic_path(out) as tmp:
@@ -290,7 +290,7 @@ def _write_folder_results(
         n_images=len(rows),
         scores_csv=str(out),
     )
-    write_json_atomic(_meta_path(out), meta)
+    write_json(_meta_path(out), meta)
     print(f"wrote {out} ({len(rows)} images) and {_meta_path(out)}", file=sys.stderr)
 
 

@@ -24,7 +24,7 @@ def as_float64_image(img: Any, source: Source = None, *, name: str = "image") ->
     float64 is kept on purpose: the MATLAB originals compute in double, and the 8-bit rounding
     decisions of mPSNR differ from MATLAB's if the arithmetic is done in float32.
     """
-    from itmn.hdrio import check_finite, check_rgb_array  # lazy: itmn.hdrio imports torch
+    from itmn.images import check_finite, check_rgb_array
 
     arr = np.asarray(img)
     check_rgb_array(arr, source, name=name)
@@ -62,7 +62,7 @@ def check_pair(
         wrong rank/channels/dtype, empty images, mismatched shapes, NaN/Inf, negative values,
         or (with ``absolute``) a peak of at most 1 cd/m^2.
     """
-    from itmn.hdrio import check_nonnegative
+    from itmn.images import check_nonnegative
 
     t = as_float64_image(test, test_source, name="test image")
     r = as_float64_image(ref, ref_source, name="reference image")
@@ -82,7 +82,7 @@ def check_pair(
 
 
 def _check_absolute(arr: np.ndarray, source: Source, what: str) -> None:
-    from itmn.hdrio import check_absolute_luminance
+    from itmn.images import check_absolute_luminance
 
     try:
         check_absolute_luminance(arr, source)

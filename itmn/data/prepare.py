@@ -62,10 +62,11 @@ from typing import Any, Literal
 import numpy as np
 
 from itmn import PROTOCOL_VERSION, colour, hdrio, tmo
+from itmn.atomic import atomic_path, write_json
 from itmn.data import registry
 from itmn.data.fetch import copy_licence_files, fetch_dataset, sha256_file
 from itmn.errors import ImageError, ItmnError
-from itmn.runinfo import collect_run_metadata, write_json_atomic
+from itmn.runinfo import collect_run_metadata
 
 #: Bump when a change of this module changes any output byte: every prepared image is redone.
 PREPARE_VERSION = "1"
@@ -329,7 +330,7 @@ def _write_outputs(root: Path, name: str, pair: PreparedPair, src: _Source) -> d
         root / rel["hdr"], pair.hdr2020, primaries="bt2020",
         attributes={"itmn:unit": "cd/m2", "itmn:protocol": PROTOCOL_VERSION, "itmn:source_sha256": src.sha256},
     )  # fmt: skip
-    with hdrio.atomic_path(root / rel["pq"]) as tmp, open(tmp, "wb") as fh:
+    with atomic_path(root / rel["pq"]) as tmp, open(tmp, "wb") as fh:
         np.save(fh, pair.pq)
     for t, ldr in pair.ldr.items():
         hdrio.write_png(root / rel[f"ldr/{t}"], ldr, bits=8)
@@ -464,7 +465,7 @@ def prepare_dataset(
             "params_sha256": p_hash, "outputs": outputs,
         }  # fmt: skip
         report.prepared.append(src.name)
-        write_json_atomic(root / "manifest.json", base_manifest())  # progress survives an interruption
+        write_json(root / "manifest.json", base_manifest())  # progress survives an interruption
         report.wrote_manifest = True
         g = pair.stats["geometry"]
         say(f"[{i}/{len(sources)}] {src.name}: prepared ({split_of[src.name]}; {g['source_shape'][1]}x{g['source_shape'][0]} "
@@ -479,10 +480,10 @@ def prepare_dataset(
     done = set(entries)
     splits_out = {k: [n for n in split[k] if n in done] for k in ("train", "test")}
     if _read_json(root / "splits.json") != splits_out:
-        write_json_atomic(root / "splits.json", splits_out)
+        write_json(root / "splits.json", splits_out)
     new = base_manifest()
     if report.prepared or report.removed or _core(old) != _core(new):
-        write_json_atomic(root / "manifest.json", new)
+        write_json(root / "manifest.json", new)
         report.wrote_manifest = True
     report.seconds = time.perf_counter() - t0
     say(

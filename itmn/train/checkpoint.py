@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import random
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from itmn.atomic import atomic_path
 from itmn.errors import CheckpointError
 
 MAGIC = b"ITMN-CHECKPOINT\n"
@@ -46,7 +46,6 @@ LAST = "last.pt"
 def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> Path:
     """Serialize ``payload`` to ``path`` atomically (temporary file, fsync, rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     torch.save(payload, buf)
     data = buf.getvalue()
@@ -56,32 +55,10 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> Path:
             f"format {FORMAT_VERSION}\nbytes {len(data)}\nsha256 {hashlib.sha256(data).hexdigest()}\n\n"
         ).encode()
     )
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(header)
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(header)
+        fh.write(data)
     return path
-
-
-def link_or_copy(src: Path, dst: Path) -> None:
-    """Make ``dst`` a copy of ``src`` atomically (hard link when the filesystem allows)."""
-    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
-    if tmp.exists():
-        tmp.unlink()
-    try:
-        os.link(src, tmp)
-    except OSError:
-        import shutil
-
-        shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:

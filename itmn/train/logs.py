@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from itmn.atomic import atomic_path
 
 
 class CsvLog:
@@ -42,15 +43,18 @@ class CsvLog:
                     if int(row["iteration"]) > keep_through:
                         break
                     kept.append(row)
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        with open(tmp, "w", newline="") as fh:
+        with atomic_path(self.path) as tmp, open(tmp, "w", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=self.columns)
             w.writeheader()
             w.writerows(kept)
-        os.replace(tmp, self.path)
         self._fh = open(self.path, "a", newline="")  # noqa: SIM115 - kept open for the run
         self._writer = csv.DictWriter(self._fh, fieldnames=self.columns, extrasaction="ignore")
         return self
+
+    @property
+    def is_open(self) -> bool:
+        """Whether :meth:`open` has been called (rows can be written)."""
+        return self._writer is not None
 
     def write(self, row: dict[str, Any]) -> None:
         self._writer.writerow({k: _fmt(row.get(k)) for k in self.columns})
@@ -113,7 +117,6 @@ def plot_run(run_dir: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from itmn.hdrio import atomic_path
 
     log = read_csv(run_dir / "log.csv")
     val = read_csv(run_dir / "val.csv")

@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from itmn.atomic import link_or_copy, write_json
 from itmn.errors import CheckpointError, ConfigError, ItmnError
-from itmn.runinfo import collect_run_metadata, write_json_atomic
+from itmn.runinfo import collect_run_metadata
 from itmn.train import checkpoint as ckpt
 from itmn.train import distributed as ddp
 from itmn.train.config import TrainConfig, config_hash, to_dict, validate
@@ -277,7 +278,7 @@ class _Run:
                 s["status"] = "killed after its final checkpoint (bookkeeping completed by a later call)"
         info.update(status="finished", iteration=int(ck["iteration"]), wall_time_s=round(float(ck.get("wall_time_s", 0.0)), 3),
                     last_checkpoint=f"checkpoints/{ckpt.LAST}", finished_utc=_now())  # fmt: skip
-        write_json_atomic(self.out / "run.json", info)
+        write_json(self.out / "run.json", info)
         if self.config.run.plots:
             plot_run(self.out)
 
@@ -297,7 +298,7 @@ class _Run:
     def _open_outputs(self, start: int, task: Task, validator: Any, root: Path, amp: Any, cl: bool,
                       train_ds: Any, prepared: Any) -> None:  # fmt: skip
         self.out.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(self.out / "config.json", self.cfg_dict)
+        write_json(self.out / "config.json", self.cfg_dict)
         old = _read_json(self.out / "run.json")
         sessions = old.get("sessions", [])
         for s in sessions:
@@ -332,7 +333,7 @@ class _Run:
             sessions=sessions,
         )  # fmt: skip
         self.run_info["created_utc"] = old.get("created_utc", self.run_info["created_utc"])
-        write_json_atomic(self.out / "run.json", self.run_info)
+        write_json(self.out / "run.json", self.run_info)
         columns = ["iteration", *(ITMN_COLUMNS if task.kind == "itmn" else []), "lr", "time"]
         self.log = CsvLog(self.out / "log.csv", columns)
         self._log_start = start
@@ -397,7 +398,7 @@ class _Run:
 
     def _log_row(self, k: int, logs: dict[str, Any], lr: float, wall: float, task: Task) -> None:
         assert self.log is not None
-        if self.log._writer is None:  # DrTM: the columns are known after the first step
+        if not self.log.is_open:  # a task without fixed columns: known after the first step
             self.log.columns = ["iteration", *logs.keys(), "lr", "time"]
             self.log.open(self._log_start)
         row = {"iteration": k, **logs, "lr": lr, "time": round(wall, 3)}
@@ -463,7 +464,7 @@ class _Run:
             last = self.ckpt_dir / ckpt.LAST
             if keep > 0:
                 periodic = ckpt.save_checkpoint(self.ckpt_dir / f"iter_{k:08d}.pt", payload)
-                ckpt.link_or_copy(periodic, last)
+                link_or_copy(periodic, last)
                 old = sorted(self.ckpt_dir.glob("iter_*.pt"))[:-keep]
                 for f in old:
                     f.unlink()
@@ -472,7 +473,7 @@ class _Run:
             start, t0 = session_start
             self.run_info.update(iteration=k, wall_time_s=round(wall, 3), last_checkpoint=str(last.relative_to(self.out)),
                                  iterations_per_s=_rate(k - start, time.perf_counter() - t0))  # fmt: skip
-            write_json_atomic(self.out / "run.json", self.run_info)
+            write_json(self.out / "run.json", self.run_info)
             if not finished:
                 self._maybe_plot()
         if self.dist.enabled:
@@ -485,7 +486,7 @@ class _Run:
         self.session.update(ended_utc=_now(), end_iteration=k, status=status, iterations_per_s=rate)
         self.run_info.update(status=status, iteration=k, wall_time_s=round(wall, 3), iterations_per_s=rate,
                              finished_utc=_now() if status == "finished" else None)  # fmt: skip
-        write_json_atomic(self.out / "run.json", self.run_info)
+        write_json(self.out / "run.json", self.run_info)
         if status == "finished":
             print(f"[itmn train] finished {k} iterations in {wall:.1f} s ({rate} it/s this session): {self.out}",
                   file=sys.stderr)  # fmt: skip

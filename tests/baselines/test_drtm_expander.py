@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +74,7 @@ def test_expand_rejects_bad_ldr(tmp_path: Path) -> None:
         exp.expand(np.zeros((8, 8), np.float32))
     bad = _ldr()
     bad[0, 0, 0] = np.nan
-    with pytest.raises(ImageError, match="1 non-finite"):
+    with pytest.raises(ImageError, match="1 NaN"):
         exp.expand(bad)
 
 
@@ -114,18 +113,18 @@ def test_load_through_the_trainers_checkpoint_format(tmp_path: Path) -> None:
     np.testing.assert_array_equal(exp.expand(_ldr()), direct.expand(_ldr()))
 
 
-def test_fallback_display_mapping_agrees_with_the_shared_wrapper(monkeypatch: pytest.MonkeyPatch) -> None:
-    from baselines.drtm.expander import display_function
+def test_training_display_mapping_agrees_with_the_output_stage() -> None:
+    """The torch mapping the DrTM model uses while training (relative_to_display) and the output
+    stage every classical method shares (itmn.display.from_relative_bt709) compute the same."""
+    from itmn.display import from_relative_bt709
 
-    pytest.importorskip("baselines.wrapper", reason="baselines.wrapper not available to compare with")
-    shared, name = display_function()
-    assert name == "baselines.wrapper.from_relative_bt709"
-    monkeypatch.setitem(sys.modules, "baselines.wrapper", None)  # import now raises ImportError
-    fallback, fb_name = display_function()
-    assert "fallback" in fb_name
+    def torch_mapping(lin: np.ndarray) -> np.ndarray:
+        t = torch.from_numpy(np.ascontiguousarray(lin.transpose(2, 0, 1)))[None]
+        return relative_to_display(t)[0].numpy().transpose(1, 2, 0)
+
     rng = np.random.default_rng(5)
     lin = rng.lognormal(0, 2, size=(16, 24, 3)).astype(np.float32)
     lin[0, 0] = [5e3, 0.0, 0.0]  # a saturated primary: clipped at 1000 after BT.2020 conversion
-    np.testing.assert_allclose(fallback(lin), shared(lin), rtol=2e-6)
+    np.testing.assert_allclose(torch_mapping(lin), from_relative_bt709(lin), rtol=2e-6)
     black = np.zeros((4, 4, 3), np.float32)
-    np.testing.assert_allclose(fallback(black), shared(black), rtol=1e-6)
+    np.testing.assert_allclose(torch_mapping(black), from_relative_bt709(black), rtol=1e-6)

@@ -24,6 +24,7 @@ import pytest
 
 from itmn import colour, hdrio
 from itmn.errors import ImageError
+from itmn.hdrio.exr import exr_precheck, upsample_chroma
 
 OEXR = "openexr-images/e38ffb0790f62f05a6f083a6fa4cac150b3b7452"
 DREI = "drei-assets/456060a26bbeb8fdf79326f224b6d99b8bcce736"
@@ -323,8 +324,8 @@ def test_luminance_chroma_files(mirror: Path, name: str) -> None:
 def test_upsample_chroma_phase() -> None:
     """A data window starting at an odd x has its first chroma sample at local x = 1."""
     ch = np.array([[0.0, 10.0, 20.0]])
-    even = hdrio._upsample_chroma(ch, (1, 6), (1, 2), (0, 0))
-    odd = hdrio._upsample_chroma(ch, (1, 6), (1, 2), (0, 1))
+    even = upsample_chroma(ch, (1, 6), (1, 2), (0, 0))
+    odd = upsample_chroma(ch, (1, 6), (1, 2), (0, 1))
     np.testing.assert_allclose(even, [[0, 5, 10, 15, 20, 20]])
     np.testing.assert_allclose(odd, [[0, 0, 5, 10, 15, 20]])
 
@@ -382,4 +383,4 @@ def test_exr_precheck_parses_the_data_window(tmp_path: Path) -> None:
     key = b"dataWindow\x00box2i\x00"
     i = b.index(key) + len(key) + 4
     assert struct.unpack("<4i", b[i : i + 16]) == (0, 0, 0, 0)
-    hdrio._exr_precheck(p)  # a valid 1 x 1 file passes
+    exr_precheck(p)  # a valid 1 x 1 file passes

@@ -114,7 +114,7 @@ def test_expand_range_shape_and_tiling() -> None:
         (np.zeros((8, 8, 3), dtype=np.uint8), "dtype uint8"),
         (np.full((8, 8, 3), 1.5, dtype=np.float32), r"span \[1.5, 1.5\]"),
         (np.zeros((8, 8), dtype=np.float32), r"shape \(8, 8\)"),
-        (np.full((8, 8, 3), np.nan, dtype=np.float32), "span"),
+        (np.full((8, 8, 3), np.nan, dtype=np.float32), "192 NaN"),
     ],
 )
 def test_expand_rejects_bad_input(bad: np.ndarray, message: str) -> None:
