@@ -2,7 +2,7 @@
 command), so nothing is installed twice: ``venv_backend="none"``.
 
     nox -s tests              # unit, property and calibration tests (the README's test command)
-    nox -s lint               # ruff
+    nox -s lint               # ruff, layer contracts (import-linter), types of the public API (mypy)
     nox -s perf               # speed / memory benchmarks, ratios against baselines run alongside
     nox -s reproduce_table1   # the paper's Table 1, end to end  (-- --profile smoke|cpu|paper ...)
     nox -s reproduce_table2   # the alpha/lambda sweep of Table 2
@@ -51,8 +51,11 @@ def octave(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def lint(session: nox.Session) -> None:
-    """ruff check of the whole tree."""
+    """ruff, the layer contracts (import-linter, docs/ARCHITECTURE.md) and the type check of the
+    public API (mypy; the modules are listed in pyproject.toml)."""
     session.run("ruff", "check", ".")
+    session.run("lint-imports", "--no-cache")
+    session.run("mypy")
 
 
 @nox.session(venv_backend="none")

@@ -25,7 +25,13 @@ from baselines import _eo_common as eo
 from baselines.bilateral import filter_unchecked
 from itmn.images import check_ldr
 
-__all__ = ["HUO_BILATERAL_PASSES", "LOGMEAN_DELTA_2018", "LOGMEAN_DELTA_2018Q1", "huo_physiological"]
+__all__ = [
+    "HUO_BILATERAL_PASSES",
+    "LOGMEAN_DELTA_2018",
+    "LOGMEAN_DELTA_2018Q1",
+    "check_params",
+    "huo_physiological",
+]
 
 #: (sigma_s in pixels, sigma_r in relative luminance) of the two bilateral passes, as in the paper.
 HUO_BILATERAL_PASSES = ((16.0, 0.3), (10.0, 0.1))
@@ -42,7 +48,6 @@ def huo_physiological(
     gamma: float | None = 2.2,
     *,
     logmean_delta: float = LOGMEAN_DELTA_2018,
-    backend: str = "native",
 ) -> np.ndarray:
     """Expand an LDR image with Huo et al.'s retina-response operator (HDR Toolbox ``HuoPhysEO``).
 
@@ -60,11 +65,6 @@ def huo_physiological(
     logmean_delta:
         ``delta`` of the log mean ``exp(mean(log(L + delta)))``: 1e-6 (toolbox 2018+, default) or
         1e-3 (toolbox 2017-12-26 .. 2018-03-27).
-    backend:
-        ``"native"`` (this implementation), or ``"octave"``/``"matlab"`` to call ``HuoPhysEO`` of
-        the user's HDR Toolbox copy (``ITMN_HDRTOOLBOX_PATH``; see :mod:`bench.backends`). The
-        toolbox fixes its own ``logmean_delta``, so only the default is accepted there.
-
     Returns
     -------
     H x W x 3 float64 linear RGB (BT.709 primaries), relative luminance scaled by ``l_peak``.
@@ -77,9 +77,7 @@ def huo_physiological(
     (True, True)
     """
     ldr = check_ldr(img, name="img")
-    _check_params(l_peak, n, gamma, logmean_delta)
-    if backend != "native":
-        return _huo_original(ldr, l_peak, n, gamma, logmean_delta, backend)
+    check_params(l_peak, n, gamma, logmean_delta)
     lin = eo.remove_gamma(ldr, gamma)
     lum = eo.luminance(lin)
     max_l = float(lum.max())
@@ -101,22 +99,9 @@ def huo_physiological(
     return eo.change_luminance(lin, lum, expanded)
 
 
-def _huo_original(
-    ldr: np.ndarray, l_peak: float, n: float, gamma: float | None, logmean_delta: float, backend: str
-) -> np.ndarray:
-    from bench.backends.engine import BackendError, check_backend_name
-    from bench.backends.originals import huo_original
-
-    check_backend_name(backend)
-    if logmean_delta != LOGMEAN_DELTA_2018:
-        raise BackendError(
-            f"logmean_delta = {logmean_delta!r}: the original HuoPhysEO uses the delta of the toolbox copy it is "
-            "run from; leave logmean_delta at its default with an original backend"
-        )
-    return huo_original(ldr, l_peak, n, gamma, backend=backend)
-
-
-def _check_params(l_peak: float, n: float, gamma: float | None, logmean_delta: float) -> None:
+def check_params(l_peak: float, n: float, gamma: float | None, logmean_delta: float) -> None:
+    """ValueError naming the parameter unless every value is usable (the method registry checks
+    them once when a method is built, not per image)."""
     if not (np.isfinite(l_peak) and l_peak > 0):
         raise ValueError(f"huo_physiological: l_peak = {l_peak!r}; expected a peak luminance > 0 in cd/m^2")
     if not (np.isfinite(n) and n > 0):

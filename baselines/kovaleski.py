@@ -23,7 +23,7 @@ or d_max (2019); a single channel can exceed that where one primary dominates
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, overload
 
 import numpy as np
 
@@ -31,7 +31,7 @@ from baselines import _eo_common as eo
 from baselines.bilateral import filter_unchecked
 from itmn.images import check_ldr
 
-__all__ = ["KO_THRESHOLDS", "KO_VARIANTS", "kovaleski_oliveira"]
+__all__ = ["KO_THRESHOLDS", "KO_VARIANTS", "check_params", "kovaleski_oliveira"]
 
 #: Saturation thresholds on display code values, before gamma removal.
 KO_THRESHOLDS = {"image": 254.0 / 255.0, "video": 230.0 / 255.0}
@@ -39,6 +39,32 @@ KO_THRESHOLDS = {"image": 254.0 / 255.0, "video": 230.0 / 255.0}
 KO_VARIANTS = ("2017", "2019")
 
 
+@overload
+def kovaleski_oliveira(
+    img: np.ndarray,
+    mode: Literal["image", "video"] = ...,
+    sigma_s: float = ...,
+    sigma_r: float = ...,
+    d_min: float = ...,
+    d_max: float = ...,
+    gamma: float | None = ...,
+    variant: Literal["2017", "2019"] = ...,
+    *,
+    return_map: Literal[False] = ...,
+) -> np.ndarray: ...
+@overload
+def kovaleski_oliveira(
+    img: np.ndarray,
+    mode: Literal["image", "video"] = ...,
+    sigma_s: float = ...,
+    sigma_r: float = ...,
+    d_min: float = ...,
+    d_max: float = ...,
+    gamma: float | None = ...,
+    variant: Literal["2017", "2019"] = ...,
+    *,
+    return_map: Literal[True],
+) -> tuple[np.ndarray, np.ndarray]: ...
 def kovaleski_oliveira(
     img: np.ndarray,
     mode: Literal["image", "video"] = "image",
@@ -50,7 +76,6 @@ def kovaleski_oliveira(
     variant: Literal["2017", "2019"] = "2017",
     *,
     return_map: bool = False,
-    backend: str = "native",
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Expand an LDR image with Kovaleski & Oliveira's operator (HDR Toolbox ``KovaleskiOliveiraEO``).
 
@@ -73,11 +98,6 @@ def kovaleski_oliveira(
         ``"2017"`` (brightness map 3E+1 in [1, 4], default) or ``"2019"`` ((3E+1)/4 in [0.25, 1]).
     return_map:
         Also return the brightness map (the toolbox's ``e_map``).
-    backend:
-        ``"native"`` (this implementation), or ``"octave"``/``"matlab"`` to call
-        ``KovaleskiOliveiraEO`` of the user's HDR Toolbox copy (``ITMN_HDRTOOLBOX_PATH``; see
-        :mod:`bench.backends`). A copy that computes the other ``variant`` is refused.
-
     Returns
     -------
     H x W x 3 float64 linear RGB (BT.709 primaries) in cd/m^2 of the toolbox's display model, or
@@ -92,16 +112,7 @@ def kovaleski_oliveira(
     (True, True, True)
     """
     ldr = check_ldr(img, name="img")
-    variant = _check_params(mode, sigma_s, sigma_r, d_min, d_max, gamma, variant)
-    if backend != "native":
-        from bench.backends.engine import check_backend_name
-        from bench.backends.originals import kovaleski_original
-
-        check_backend_name(backend)
-        out, e_map = kovaleski_original(
-            ldr, mode, sigma_s, sigma_r, d_min, d_max, gamma, variant, backend=backend
-        )
-        return (out, e_map) if return_map else out
+    which = check_params(mode, sigma_s, sigma_r, d_min, d_max, gamma, variant)
     threshold = KO_THRESHOLDS[mode]
     lin = eo.remove_gamma(ldr, gamma)
     if gamma is not None:
@@ -114,7 +125,7 @@ def kovaleski_oliveira(
     e_map = filter_unchecked(mask, lum, 0.0, 1.0, float(sigma_s), float(sigma_r), has_nan=False)
     e_map *= 3.0
     e_map += 1.0
-    if variant == "2019":
+    if which == "2019":
         e_map /= 4.0
 
     expanded = lum * (d_max - d_min)
@@ -124,7 +135,7 @@ def kovaleski_oliveira(
     return (out, e_map) if return_map else out
 
 
-def _check_params(
+def check_params(
     mode: str,
     sigma_s: float,
     sigma_r: float,
@@ -133,6 +144,7 @@ def _check_params(
     gamma: float | None,
     variant: object,
 ) -> str:
+    """ValueError naming the parameter unless every value is usable; returns the variant as a string."""
     if mode not in KO_THRESHOLDS:
         raise ValueError(f"kovaleski_oliveira: mode = {mode!r}; expected one of {sorted(KO_THRESHOLDS)}")
     v = str(variant)

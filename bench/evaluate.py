@@ -198,8 +198,10 @@ def score_image(
     from bench.metrics.registry import get_metric
     from itmn import colour
 
-    if pred_primaries != "bt2020":
-        pred = np.clip(colour.convert_primaries(pred, pred_primaries, "bt2020"), 0.0, None)
+    if pred_primaries not in ("bt709", "bt2020"):
+        raise ConfigError(f"primaries of a prediction must be 'bt709' or 'bt2020', got {pred_primaries!r}")
+    if pred_primaries == "bt709":
+        pred = np.clip(colour.convert_primaries(pred, "bt709", "bt2020"), 0.0, None)
     row: dict[str, Any] = {}
     configs: dict[str, str] = {}
     for name in metrics:

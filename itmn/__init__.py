@@ -16,5 +16,6 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 __version__ = "0.1.0"
 
-#: Version of the evaluation protocol (../shared/PROTOCOL.md) the code implements.
+#: The evaluation protocol version used when none is named (docs/PROTOCOL.md; the versions are
+#: objects of :mod:`itmn.protocol`).
 PROTOCOL_VERSION = "v1"

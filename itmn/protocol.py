@@ -23,6 +23,7 @@ from typing import Literal
 
 import numpy as np
 
+from itmn import PROTOCOL_VERSION
 from itmn.errors import ConfigError
 
 __all__ = ["DEFAULT_VERSION", "PROTOCOLS", "Display", "Protocol", "get_protocol", "register_protocol"]
@@ -115,8 +116,8 @@ class Protocol:
 DISPLAY_V1 = Display(name="itmn-1000nit-bt2020-pq", peak_cdm2=1000.0, black_cdm2=0.005)
 
 PROTOCOLS: dict[str, Protocol] = {}
-#: The version used when none is named.
-DEFAULT_VERSION = "v1"
+#: The version used when none is named (``itmn.PROTOCOL_VERSION``).
+DEFAULT_VERSION = PROTOCOL_VERSION
 
 
 def register_protocol(protocol: Protocol) -> Protocol:

@@ -8,28 +8,50 @@ Modules: :mod:`~baselines.drtm.config` (defaults, validation), :mod:`~baselines.
 (response curve), :mod:`~baselines.drtm.bracket` (training targets), :mod:`~baselines.drtm.nets`
 (networks), :mod:`~baselines.drtm.merge` (stopping rule, robust merge),
 :mod:`~baselines.drtm.model` (the trainer's contract), :mod:`~baselines.drtm.expander`
-(``expand(ldr) -> hdr``).
+(``expand(ldr) -> hdr``), :mod:`~baselines.drtm.training` and :mod:`~baselines.drtm.task` (the
+model kind ``drtm`` of the trainer, registered when this package is imported).
+
+Importing the package is cheap (no torch): the names below load their module on first use
+(PEP 562), so listing training configurations does not start torch.
 """
 
-from baselines.drtm.config import DRTM_CPU, DRTM_DEFAULTS, DRTM_VERSION, DrtmConfig, resolve_config
-from baselines.drtm.expander import DrtmExpander, expander_from_state, load_expander
-from baselines.drtm.merge import merge_debevec, stop_counts, triangle_weights
-from baselines.drtm.model import (
-    Bracket,
-    make_targets,
-    predict_bracket,
-    predict_hdr_pq,
-    predict_radiance,
-    relative_to_display,
-    training_losses,
-)
-from baselines.drtm.nets import ExposureNet, build_nets, parameter_count
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from baselines.drtm import training as _training
+
+#: public name -> the module that defines it
+_LAZY = {
+    "DRTM_CPU": "baselines.drtm.config",
+    "DRTM_DEFAULTS": "baselines.drtm.config",
+    "DRTM_VERSION": "baselines.drtm.config",
+    "DrtmConfig": "baselines.drtm.config",
+    "resolve_config": "baselines.drtm.config",
+    "DrtmExpander": "baselines.drtm.expander",
+    "expander_from_state": "baselines.drtm.expander",
+    "load_expander": "baselines.drtm.expander",
+    "merge_debevec": "baselines.drtm.merge",
+    "stop_counts": "baselines.drtm.merge",
+    "triangle_weights": "baselines.drtm.merge",
+    "Bracket": "baselines.drtm.model",
+    "make_targets": "baselines.drtm.model",
+    "predict_bracket": "baselines.drtm.model",
+    "predict_hdr_pq": "baselines.drtm.model",
+    "predict_radiance": "baselines.drtm.model",
+    "relative_to_display": "baselines.drtm.model",
+    "training_losses": "baselines.drtm.model",
+    "ExposureNet": "baselines.drtm.nets",
+    "build_nets": "baselines.drtm.nets",
+    "parameter_count": "baselines.drtm.nets",
+}
 
 __all__ = [
+    "Bracket",
     "DRTM_CPU",
     "DRTM_DEFAULTS",
     "DRTM_VERSION",
-    "Bracket",
     "DrtmConfig",
     "DrtmExpander",
     "ExposureNet",
@@ -48,3 +70,16 @@ __all__ = [
     "training_losses",
     "triangle_weights",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+_training.register()

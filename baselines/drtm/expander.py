@@ -19,10 +19,10 @@ import torch
 from baselines.drtm.config import DRTM_VERSION, resolve_config
 from baselines.drtm.model import Bracket, predict_bracket, predict_radiance
 from baselines.drtm.nets import build_nets
-from itmn import PROTOCOL_VERSION
 from itmn.display import from_relative_bt709
 from itmn.errors import CheckpointError, ConfigError
 from itmn.images import check_ldr
+from itmn.protocol import Protocol, get_protocol
 
 Loader = Callable[[Path], tuple[dict[str, Any], dict[str, dict[str, Any]]]]
 
@@ -62,13 +62,13 @@ class DrtmExpander:
         }
         self.info["wrapper"] = "itmn.display.from_relative_bt709"
 
-    def config_string(self) -> str:
+    def config_string(self, protocol: str | Protocol | None = None) -> str:
         """One line naming everything that determines the output, to quote with results."""
-        c = self.cfg
+        c, proto = self.cfg, get_protocol(protocol)
         return (
             f"drtm {DRTM_VERSION} | width={c.width} levels={c.n_levels} | {c.n_frames}x{c.ev_step:g}EV per net "
             f"| camera={c.camera} input={c.input} residual={c.residual} | stop={c.stop_threshold * 255:.0f}/255 "
-            f"| merge=debevec-triangle | max Y->1000 cd/m^2 | protocol {PROTOCOL_VERSION}"
+            f"| merge=debevec-triangle | max Y->{proto.display.peak_cdm2:g} cd/m^2 | {proto.tag}"
         )
 
     def _tensor(self, ldr: Any) -> torch.Tensor:

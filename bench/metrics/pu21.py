@@ -26,6 +26,7 @@ from typing import Any, Literal
 import numpy as np
 
 from bench.metrics.validate import check_pair
+from itmn.protocol import Protocol, get_protocol
 
 PU21Type = Literal["banding", "banding_glare", "peaks", "peaks_glare"]
 
@@ -47,6 +48,23 @@ PU21_L_MAX = 10000.0
 PU21_PEAK = 256.0
 #: pu21_metric.m's get_luminance weights (its own rounding of the BT.709 Y row).
 PU21_LUMA = (0.212656, 0.715158, 0.072186)
+
+
+#: the gfxdisp/pu21 commit whose numbers the functions reproduce
+PU21_COMMIT = "78340c0"
+
+
+def config_string(which: Literal["psnr", "ssim"], protocol: str | Protocol | None = None) -> str:
+    """``pu21_psnr pu21-78340c0 | banding_glare [0.005,10000] | rgb | peak 256 | protocol v1`` or the
+    SSIM one (luminance, MATLAB's ssim window and padding, range 256)."""
+    from bench.metrics.structural import SIGMA, WIN_SIZE
+
+    head = [f"pu21_{which} pu21-{PU21_COMMIT}", f"banding_glare [{PU21_L_MIN:g},{PU21_L_MAX:g}]"]
+    if which == "psnr":
+        body = ["rgb", f"peak {PU21_PEAK:g}"]
+    else:
+        body = ["luminance", f"win {WIN_SIZE} sigma {SIGMA:g} replicate", f"range {PU21_PEAK:g}"]
+    return " | ".join([*head, *body, get_protocol(protocol).tag])
 
 
 def pu21_encode(y_cdm2: Any, *, kind: PU21Type = "banding_glare") -> np.ndarray:
@@ -105,7 +123,7 @@ def pu21_ssim(test: Any, ref: Any, *, device: Any = None) -> float:
     """PU21-SSIM (``pu21_metric(test, ref, 'SSIM')``): SSIM of the PU21-encoded luminance with
     dynamic range 256, 11 x 11 Gaussian window sigma 1.5, replicate padding (MATLAB ``ssim``),
     mean over every pixel. Inputs: H x W x 3 linear BT.709 cd/m^2. 1.0 for identical images."""
-    from bench.metrics.ssim import ssim
+    from bench.metrics.structural import ssim
 
     t, r = _pair(test, ref)
     pt = pu21_encode(pu21_luminance(t))

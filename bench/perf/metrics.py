@@ -61,8 +61,8 @@ def _measure(cfg: dict[str, Any]) -> dict[str, Any]:
 
     import torch
 
-    from bench.metrics.hdrvdp2 import hdrvdp2
-    from bench.metrics.hdrvdp2.steerpyr import sp3_filters
+    from bench.metrics.hdrvdp.v2 import hdrvdp2
+    from bench.metrics.hdrvdp.v2.steerpyr import sp3_filters
 
     sp3_filters()  # imports pyrtools: not part of the metric's working memory
     if cfg.get("threads"):
@@ -134,8 +134,8 @@ def _octave_same_run(m32: dict[str, Any], c32: dict[str, Any], quick: bool) -> d
     if not os.environ.get("ITMN_HDRVDP_PATH"):
         return None
     try:
-        from bench.backends.originals import engine_for
-        from bench.metrics.hdrvdp2 import hdrvdp2
+        from bench.metrics.hdrvdp.v2 import hdrvdp2
+        from itmn.originals import engine_for
 
         eng, _ = engine_for("hdrvdp", "octave")
         test, ref = bench_pair(512, 512)

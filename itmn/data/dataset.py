@@ -97,16 +97,16 @@ class PreparedDataset:
 
     def load_ldr_codes(self, name: str, tmo: str) -> np.ndarray:
         """The stored 8-bit sRGB codes of operator ``tmo`` as uint8 H x W x 3."""
-        self._check_tmo(tmo)
+        self.check_tmo(tmo)
         code = hdrio.read_ldr(self._file("ldr", tmo, f"{name}.png"))
         return np.rint(code * 255.0).astype(np.uint8)
 
     def load_ldr(self, name: str, tmo: str) -> np.ndarray:
         """LDR input made by operator ``tmo``: sRGB code values float32 in [0, 1], H x W x 3."""
-        self._check_tmo(tmo)
+        self.check_tmo(tmo)
         return hdrio.read_ldr(self._file("ldr", tmo, f"{name}.png"))
 
-    def _check_tmo(self, tmo: str) -> None:
+    def check_tmo(self, tmo: str) -> None:
         if tmo not in self.tmos:
             raise ItmnError(
                 f"{self.root}: no LDR images of operator {tmo!r}; available: {', '.join(self.tmos)}"
@@ -144,7 +144,7 @@ class PairDataset(torch.utils.data.Dataset):
         if not self.tmos:
             raise ItmnError(f"{self.prepared.root}: no tone mapping operators to draw LDR inputs from")
         for t in self.tmos:
-            self.prepared._check_tmo(t)
+            self.prepared.check_tmo(t)
         self.crop = (crop, crop) if isinstance(crop, int) else (int(crop[0]), int(crop[1]))
         if min(self.crop) < 1:
             raise ItmnError(f"crop {self.crop}: expected positive sizes")

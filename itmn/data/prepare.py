@@ -66,6 +66,7 @@ from itmn.atomic import atomic_path, write_json
 from itmn.data import registry
 from itmn.data.fetch import copy_licence_files, fetch_dataset, sha256_file
 from itmn.errors import ImageError, ItmnError
+from itmn.protocol import Protocol, get_protocol
 from itmn.runinfo import collect_run_metadata
 
 #: Bump when a change of this module changes any output byte: every prepared image is redone.
@@ -74,16 +75,20 @@ SmallPolicy = Literal["upsample", "skip"]
 Log = Callable[[str], None]
 
 
+_V1 = get_protocol("v1")
+
+
 @dataclass(frozen=True)
 class PrepareParams:
-    """Everything besides the source file that determines the outputs (protocol v1 §2 values)."""
+    """Everything besides the source file that determines the outputs (the protocol's §2 values;
+    :meth:`from_protocol` takes them from a :class:`itmn.protocol.Protocol`)."""
 
-    size: int = 512  #: output side in pixels
-    peak_cdm2: float = 1000.0  #: the 99.9th percentile of luminance maps here; clip maximum (cd/m^2)
-    black_cdm2: float = 0.005  #: clip minimum (cd/m^2)
-    percentile: float = 99.9
-    pq_bits: int = 10
-    ldr_bits: int = 8
+    size: int = _V1.image_size  #: output side in pixels
+    peak_cdm2: float = _V1.display.peak_cdm2  #: the percentile of luminance maps here; clip maximum (cd/m^2)
+    black_cdm2: float = _V1.display.black_cdm2  #: clip minimum (cd/m^2)
+    percentile: float = _V1.reference_percentile
+    pq_bits: int = _V1.pq_bits
+    ldr_bits: int = _V1.ldr_bits
     tmos: tuple[str, ...] = tuple(tmo.TMOS)
     negative_tolerance: float = 0.01  #: largest stored negative, as a fraction of the P99.9 luminance
     small: SmallPolicy = "upsample"
@@ -100,6 +105,15 @@ class PrepareParams:
             raise ItmnError(f"small={self.small!r}: expected 'upsample' or 'skip'")
         if self.size < 1:
             raise ItmnError(f"size={self.size}: expected a positive number of pixels")
+
+    @classmethod
+    def from_protocol(cls, protocol: str | Protocol | None = None, **overrides: Any) -> PrepareParams:
+        """The parameters a protocol version sets (``overrides`` for the others, e.g. ``tmos``)."""
+        p = get_protocol(protocol)
+        return cls(
+            size=p.image_size, peak_cdm2=p.display.peak_cdm2, black_cdm2=p.display.black_cdm2,
+            percentile=p.reference_percentile, pq_bits=p.pq_bits, ldr_bits=p.ldr_bits, **overrides,
+        )  # fmt: skip
 
     def as_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)

@@ -18,13 +18,13 @@ import dataclasses
 import hashlib
 import json
 import tomllib
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from itmn.errors import ConfigError
+from itmn.typed import coerce
 
 
 @dataclass
@@ -68,13 +68,14 @@ class DiscriminatorConfig:
 
 @dataclass
 class ModelConfig:
-    """``kind``: ``itmn`` (generator + discriminator of this package) or ``drtm`` (the DrTM-style
-    model of ``baselines.drtm``, whose options go in ``drtm`` over ``DRTM_DEFAULTS``)."""
+    """``kind``: a registered model kind (:mod:`itmn.train.kinds`): ``itmn`` (the generator and
+    discriminator of this package, configured by ``generator`` and ``discriminator``) or a kind
+    another package registered, configured by ``options`` (a dict over that kind's defaults)."""
 
     kind: str = "itmn"
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
-    drtm: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -178,7 +179,7 @@ def valid_keys(cls: type = TrainConfig, prefix: str = "") -> list[str]:
     out: list[str] = []
     for f in dataclasses.fields(cls):
         hint = typing.get_type_hints(cls)[f.name]
-        if dataclasses.is_dataclass(hint):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             out += valid_keys(hint, f"{prefix}{f.name}.")
         else:
             out.append(f"{prefix}{f.name}")
@@ -205,12 +206,12 @@ def copy_config(config: TrainConfig) -> TrainConfig:
 
 def _flatten(data: dict[str, Any], prefix: str = "", cls: type = TrainConfig) -> list[tuple[str, Any]]:
     """Nested dict -> [(dotted key, value)], descending only into dataclass-typed fields (a dict
-    value of a ``dict`` field such as ``model.drtm`` stays whole)."""
+    value of a ``dict`` field such as ``model.options`` stays whole)."""
     hints = typing.get_type_hints(cls)
     out: list[tuple[str, Any]] = []
     for k, v in data.items():
         hint = hints.get(k)
-        if hint is not None and dataclasses.is_dataclass(hint) and isinstance(v, dict):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint) and isinstance(v, dict):
             out += _flatten(v, f"{prefix}{k}.", hint)
         else:
             out.append((f"{prefix}{k}", v))
@@ -238,80 +239,11 @@ def set_value(config: TrainConfig, key: str, value: Any, *, source: str = "confi
 
 
 def _coerce(value: Any, hint: Any, where: str) -> Any:
-    """Parse/check ``value`` against a type hint (int, float, bool, str, None unions, tuples, dict)."""
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
-            if type(None) in args:
-                return None
-        inner = [a for a in args if a is not type(None)]
-        return _coerce(value, inner[0], where)
-    if origin is tuple:
-        seq = _parse_seq(value, where)
-        elem = args[0]
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_coerce(v, elem, where) for v in seq)
-        if len(seq) != len(args):
-            raise ConfigError(f"{where}: expected {len(args)} values, got {value!r}")
-        return tuple(_coerce(v, a, where) for v, a in zip(seq, args))
-    if hint is dict or origin is dict:
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"{where}: expected a JSON object, got {value!r} ({exc})") from None
-        if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a dict/JSON object, got {value!r}")
-        return dict(value)
-    if hint is bool:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "1", "yes", "on", "false", "0", "no", "off"):
-            return value.lower() in ("true", "1", "yes", "on")
-        raise ConfigError(f"{where}: expected a boolean (true/false), got {value!r}")
-    if hint is int:
-        if isinstance(value, bool):
-            raise ConfigError(f"{where}: expected an integer, got {value!r}")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
-            try:
-                f = float(value.replace("_", ""))
-            except ValueError:
-                f = float("nan")
-            if f.is_integer():
-                return int(f)
-        raise ConfigError(f"{where}: expected an integer, got {value!r}")
-    if hint is float:
-        if isinstance(value, bool):
-            raise ConfigError(f"{where}: expected a number, got {value!r}")
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{where}: expected a number, got {value!r}") from None
-    if hint is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected a string, got {value!r}")
-        return value
-    raise ConfigError(f"{where}: unsupported field type {hint!r}")  # pragma: no cover
-
-
-def _parse_seq(value: Any, where: str) -> list[Any]:
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    if isinstance(value, str):
-        s = value.strip()
-        if s.startswith("["):
-            try:
-                out = json.loads(s)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"{where}: expected a list, got {value!r} ({exc})") from None
-            if isinstance(out, list):
-                return out
-        return [] if not s else [p.strip() for p in s.split(",")]
-    raise ConfigError(f"{where}: expected a list (a,b,c or [a, b, c]), got {value!r}")
+    """``value`` as the field's type (:func:`itmn.typed.coerce`); ConfigError naming ``where``."""
+    try:
+        return coerce(value, hint)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 # --------------------------------------------------------------------------- files, overrides
@@ -363,7 +295,6 @@ def apply_overrides(config: TrainConfig, overrides: list[str]) -> TrainConfig:
 def validate(config: TrainConfig) -> None:
     """Cross-field checks that types alone cannot express."""
     checks = [
-        (config.model.kind in ("itmn", "drtm"), "model.kind", config.model.kind, "'itmn' or 'drtm'"),
         (config.optim.name in ("rmsprop", "adam"), "optim.name", config.optim.name, "'rmsprop' or 'adam'"),
         (config.schedule.kind in ("step", "constant"), "schedule.kind", config.schedule.kind, "'step' or 'constant'"),
         (config.loss.adv_form in ("minimax", "nonsaturating"), "loss.adv_form", config.loss.adv_form,
@@ -383,13 +314,14 @@ def validate(config: TrainConfig) -> None:
     for ok, key, seen, expected in checks:
         if not ok:
             raise ConfigError(f"{config.name}: {key} = {seen!r} (expected {expected})")
-    if config.model.kind == "itmn":
-        mult = config.model.generator.stride ** len(config.model.generator.widths)
-        if config.data.crop % mult:
-            raise ConfigError(
-                f"{config.name}: data.crop = {config.data.crop} (expected a multiple of {mult}, "
-                f"the generator's total stride)"
-            )
+    from itmn.train.kinds import get_model_kind
+
+    try:
+        kind = get_model_kind(config.model.kind)
+    except ConfigError as exc:
+        raise ConfigError(f"{config.name}: model.kind = {config.model.kind!r}: {exc}") from None
+    if kind.check is not None:
+        kind.check(config)
 
 
 # --------------------------------------------------------------------------- hash
@@ -408,7 +340,7 @@ def config_hash(config: TrainConfig | dict[str, Any]) -> str:
 def _flatten_all(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     for k, v in d.items():
-        if isinstance(v, dict) and k != "drtm":
+        if isinstance(v, dict) and k != "options":
             out += _flatten_all(v, f"{prefix}{k}.")
         else:
             out.append((f"{prefix}{k}", v))

@@ -1,8 +1,9 @@
 """Named training configurations: a table of profiles (sizes) times a table of variants (models).
 
 A name is ``<profile>`` (iTMN) or ``<variant>-<profile>``: ``paper``, ``itmn-cpu``,
-``nodmse-smoke``, ``noadvreg-cpu``, ``drtm-paper``... Both tables are data; ``itmn profiles``
-prints them and ``itmn train --help`` lists the names.
+``nodmse-smoke``, ``noadvreg-cpu``... Both tables are data; ``itmn profiles`` prints them and
+``itmn train --help`` lists the names. A model kind of another package adds its variant with
+:func:`register_variant` (the DrTM-style model of the baselines package adds ``drtm``).
 
 CPU profiles run one torch thread (``run.threads = 1``): on the shared 2-core machines this
 suite targets, two OpenMP threads competing with other processes were up to 8x slower than one
@@ -12,7 +13,7 @@ train side by side.
 
 Each entry is a flat ``{dotted key: value}`` dict applied over the :class:`TrainConfig`
 defaults (the paper's values), profile first, then variant, then the variant's per-profile
-entry (e.g. the DrTM network's sizes on CPU).
+entry (e.g. a network's sizes on CPU).
 """
 
 from __future__ import annotations
@@ -82,21 +83,16 @@ VARIANTS: dict[str, Variant] = {
             "NoAdvReg ablation: no adversarial regularizer (no discriminator is built)",
             {"loss.adversarial": False},
         ),
-        Variant(
-            "drtm",
-            "DrTM-style model (Endo et al. 2017, baselines.drtm): two exposure networks, Adam, "
-            "constant learning rate",
-            {"model.kind": "drtm", "loss.adversarial": False, "optim.name": "adam", "optim.lr": 2e-4,
-             "optim.betas": (0.5, 0.999), "schedule.kind": "constant"},
-            per_profile={
-                # baselines.drtm's DRTM_CPU sizes; 1000 iterations keep it near the ~7 min of the
-                # others (it runs at ~1.3 it/s on one core, against ~9 it/s for iTMN)
-                "cpu": {"model.drtm": {"width": 16, "n_levels": 6}, "run.iterations": 1000},
-                "smoke": {"model.drtm": {"width": 4, "n_levels": 5}},
-            },
-        ),
     )
 }  # fmt: skip
+
+
+def register_variant(variant: Variant, *, replace: bool = False) -> Variant:
+    """Add a variant (a model kind of another package registers its own, e.g. ``drtm``)."""
+    if variant.name in VARIANTS and not replace and VARIANTS[variant.name] != variant:
+        raise ConfigError(f"variant {variant.name!r} is already registered")
+    VARIANTS[variant.name] = variant
+    return variant
 
 
 def profile_names() -> list[str]:

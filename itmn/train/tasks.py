@@ -1,11 +1,11 @@
-"""What one training iteration does, for each model kind. The loop (:mod:`itmn.train.trainer`)
-knows nothing of the networks; a task owns them, their optimizers and their step.
+"""What one training iteration does. The loop (:mod:`itmn.train.trainer`) knows nothing of the
+networks; a task owns them, their optimizers and their step. :class:`Task` holds what every kind
+shares (device placement, DDP wrapping, optimizer steps with AMP scaling); a model kind
+(:mod:`itmn.train.kinds`) builds its task.
 
 * :class:`ItmnTask` -- iTMN and its ablations (eq. 4): one generator step on
   ``lam * L_G + adv_g``, then one discriminator step on ``-R`` computed on the *updated*
   generator's output G_{k+1}(L). ``loss.adversarial = False`` builds no discriminator.
-* :class:`DrtmTask` -- the DrTM-style model of ``baselines.drtm``: one optimizer per network,
-  each stepped on its own loss.
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ class Task:
     """Common machinery: device placement, DDP wrapping, optimizer steps with AMP scaling."""
 
     kind = ""
+    #: log.csv columns of the step's values (None: taken from the first step's values)
+    log_columns: tuple[str, ...] | None = None
 
     def __init__(self, config: TrainConfig, device: torch.device, dist: DistInfo, amp: torch.dtype | None,
                  channels_last: bool) -> None:  # fmt: skip
@@ -118,13 +120,25 @@ class Task:
         raise NotImplementedError
 
     def predict_pq(self, ldr: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
+        """PQ code values (N x 3 x H x W) predicted for LDR code values of the same shape."""
         raise NotImplementedError
+
+    @property
+    def pad_multiple(self) -> int:  # pragma: no cover - abstract
+        """Image sides the networks take must be multiples of this (validation pads to it)."""
+        raise NotImplementedError
+
+    def resolved_options(self) -> dict[str, Any] | None:
+        """The model options as built (defaults filled in), written to config.json; None when
+        the configuration already says everything."""
+        return None
 
 
 class ItmnTask(Task):
     """Generator (+ discriminator) of iTMN trained by alternating optimization (eq. 4)."""
 
     kind = "itmn"
+    log_columns = ITMN_COLUMNS
 
     def __init__(self, config: TrainConfig, device: torch.device, dist: DistInfo, amp: torch.dtype | None,
                  channels_last: bool) -> None:  # fmt: skip
@@ -208,58 +222,17 @@ class ItmnTask(Task):
         with autocast(self.device, self.amp):
             return self.nets["generator"](self._tensor(ldr)).float()
 
-
-class DrtmTask(Task):
-    """The DrTM-style model through ``baselines.drtm``'s trainer contract."""
-
-    kind = "drtm"
-
-    def __init__(self, config: TrainConfig, device: torch.device, dist: DistInfo, amp: torch.dtype | None,
-                 channels_last: bool, module: Any = None) -> None:  # fmt: skip
-        super().__init__(config, device, dist, amp, channels_last)
-        if module is None:
-            import baselines.drtm as module  # noqa: PLC0415 - optional, heavy
-        self.mod = module
-        self.model_cfg = drtm_model_cfg(config, module)
-        for name, net in module.build_nets(self.model_cfg).items():
-            self._add(name, net, config.optim.lr)
-
-    def step(self, batch: dict[str, Any], iteration: int) -> dict[str, float | None]:
-        batch = {**batch, "ldr": self._tensor(batch["ldr"]), "hdr": self._tensor(batch["hdr"])}
-        for opt in self.optimizers.values():
-            opt.zero_grad(set_to_none=True)
-        with autocast(self.device, self.amp):
-            losses, extra = self.mod.training_losses(self.train_nets, batch, self.model_cfg)
-        names = list(losses)
-        if sorted(names) != sorted(self.nets):
-            raise RuntimeError(
-                f"training_losses returned losses for {names}, expected one per network {sorted(self.nets)}"
-            )
-        # Each network is stepped on its own loss only (gradients accumulated into its parameters).
-        for i, name in enumerate(names):
-            self._apply(name, losses[name].float(), inputs=list(self.nets[name].parameters()),
-                        retain_graph=i < len(names) - 1)  # fmt: skip
-        logs: dict[str, float | None] = {f"loss_{k}": float(v.detach()) for k, v in losses.items()}
-        logs.update({k: float(v) for k, v in extra.items()})
-        return logs
-
-    def predict_pq(self, ldr: torch.Tensor) -> torch.Tensor:
-        with autocast(self.device, self.amp):
-            return self.mod.predict_hdr_pq(self.nets, self._tensor(ldr), self.model_cfg).float()
-
-
-def drtm_model_cfg(config: TrainConfig, module: Any) -> dict[str, Any]:
-    """``{"kind": "drtm", **DRTM_DEFAULTS, **model.drtm}``: the dict given to ``build_nets``."""
-    cfg = {**dict(getattr(module, "DRTM_DEFAULTS", {})), **dict(config.model.drtm)}
-    cfg["kind"] = "drtm"
-    return cfg
+    @property
+    def pad_multiple(self) -> int:
+        return int(self.nets["generator"].multiple)
 
 
 def build_task(config: TrainConfig, device: torch.device, dist: DistInfo, amp: torch.dtype | None,
                channels_last: bool) -> Task:  # fmt: skip
-    if config.model.kind == "drtm":
-        return DrtmTask(config, device, dist, amp, channels_last)
-    return ItmnTask(config, device, dist, amp, channels_last)
+    """The task of ``config.model.kind`` (a registered :class:`itmn.train.kinds.ModelKind`)."""
+    from itmn.train.kinds import get_model_kind
+
+    return get_model_kind(config.model.kind).build_task(config, device, dist, amp, channels_last)
 
 
 def _asdict(obj: Any) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import random
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,8 @@ from itmn.train import checkpoint as ckpt
 from itmn.train import distributed as ddp
 from itmn.train.config import TrainConfig, config_hash, to_dict, validate
 from itmn.train.logs import CsvLog, TensorBoard, plot_run
-from itmn.train.tasks import ITMN_COLUMNS, Task, build_task
+from itmn.train.tasks import Task, build_task
+from itmn.train.validation import MetricFn
 
 #: Minimum seconds between plot refreshes during training.
 PLOT_INTERVAL_S = 300.0
@@ -109,8 +110,18 @@ def open_data(config: TrainConfig) -> tuple[Any, Any, Path]:
 
 
 # --------------------------------------------------------------------------- run
-def run_training(config: TrainConfig, out_dir: str | Path, resume: bool = True) -> Path:
+def run_training(
+    config: TrainConfig,
+    out_dir: str | Path,
+    resume: bool = True,
+    *,
+    validation_metrics: Mapping[str, MetricFn] | None = None,
+) -> Path:
     """Train ``config`` in ``out_dir`` and return the run folder.
+
+    ``validation_metrics`` (name -> ``fn(test, ref) -> float`` on BT.2020 cd/m^2 images) are the
+    scores logged to ``val.csv`` on the validation images; the caller chooses them (the command
+    line passes the metric registry's mpsnr and ssim). None: no validation.
 
     * Finished run with the same :func:`config_hash` in ``out_dir``: nothing is trained, the folder
       is returned (so reproduction scripts reuse it).
@@ -134,7 +145,7 @@ def run_training(config: TrainConfig, out_dir: str | Path, resume: bool = True) 
     )
     try:
         with _run_lock(out, dist.is_main):
-            return _Run(config, out, dist, device).execute(resume)
+            return _Run(config, out, dist, device, validation_metrics or {}).execute(resume)
     finally:
         torch.set_num_threads(saved[0])
         torch.use_deterministic_algorithms(saved[1])
@@ -173,8 +184,12 @@ def _run_lock(out: Path, is_main: bool) -> Iterator[None]:
 
 
 class _Run:
-    def __init__(self, config: TrainConfig, out: Path, dist: ddp.DistInfo, device: torch.device) -> None:
+    def __init__(
+        self, config: TrainConfig, out: Path, dist: ddp.DistInfo, device: torch.device,
+        metrics: Mapping[str, MetricFn],
+    ) -> None:  # fmt: skip
         self.config, self.out, self.dist, self.device = config, out, dist, device
+        self.metrics = dict(metrics)
         self.ckpt_dir = out / "checkpoints"
         self.main = dist.is_main
         self.stop = _StopFlag()
@@ -222,8 +237,9 @@ class _Run:
             self.config.run.channels_last == "auto" and self.device.type == "cuda"
         )
         task = build_task(self.config, self.device, self.dist, amp, cl)
-        if self.config.model.kind == "drtm":  # save the resolved options: config.json says what was built
-            cfg_dict["model"]["drtm"] = {k: v for k, v in task.model_cfg.items() if k != "kind"}
+        options = task.resolved_options()
+        if options is not None:  # config.json says what was built
+            cfg_dict["model"]["options"] = options
         self.cfg_dict = cfg_dict
         train_ds, prepared, root = open_data(self.config)
 
@@ -236,7 +252,9 @@ class _Run:
         from itmn.train.validation import Validator
 
         validator = (
-            Validator(prepared, self.config.data.val_tmo, self.config.data.val_images) if self.main else None
+            Validator(prepared, self.config.data.val_tmo, self.metrics, self.config.data.val_images)
+            if self.main
+            else None
         )
         if self.main:
             self._open_outputs(start, task, validator, root, amp, cl, train_ds, prepared)
@@ -334,10 +352,10 @@ class _Run:
         )  # fmt: skip
         self.run_info["created_utc"] = old.get("created_utc", self.run_info["created_utc"])
         write_json(self.out / "run.json", self.run_info)
-        columns = ["iteration", *(ITMN_COLUMNS if task.kind == "itmn" else []), "lr", "time"]
+        columns = ["iteration", *(task.log_columns or ()), "lr", "time"]
         self.log = CsvLog(self.out / "log.csv", columns)
         self._log_start = start
-        if task.kind == "itmn":
+        if task.log_columns is not None:
             self.log.open(start)
         if validator is not None and validator.enabled:
             self.val_log = CsvLog(self.out / "val.csv", validator.columns()).open(start)
@@ -411,7 +429,7 @@ class _Run:
             ddp.barrier(self.dist)
         if self.main and validator is not None and validator.enabled:
             res = validator.run(
-                task.predict_pq, list(task.nets.values()), _multiple(task), self.device.type == "cuda"
+                task.predict_pq, list(task.nets.values()), task.pad_multiple, self.device.type == "cuda"
             )
             assert self.val_log is not None
             self.val_log.write({"iteration": k, **res})
@@ -494,12 +512,6 @@ class _Run:
 
 def _rate(n: int, seconds: float) -> float | None:
     return round(n / seconds, 4) if n > 0 and seconds > 0 else None
-
-
-def _multiple(task: Task) -> int:
-    if task.kind == "itmn":
-        return int(task.nets["generator"].multiple)
-    return 2 ** int(task.model_cfg.get("n_levels", 5))
 
 
 def _postfix(logs: dict[str, Any]) -> dict[str, str]:

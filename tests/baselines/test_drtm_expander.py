@@ -94,10 +94,11 @@ def test_checkpoint_errors(tmp_path: Path) -> None:
 
 
 def test_load_through_the_trainers_checkpoint_format(tmp_path: Path) -> None:
-    ckpt = pytest.importorskip("itmn.train.checkpoint", reason="itmn.train.checkpoint not available")
+    from itmn.train import checkpoint as ckpt
+
     nets = _nets(1)
     payload = {
-        "config": {"model": {"kind": "drtm", "drtm": {}}},
+        "config": {"model": {"kind": "drtm", "options": {}}},
         "config_hash": "0123456789abcdef",
         "model_cfg": TINY,
         "kind": "drtm",

@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 
 from baselines.registry import get_method
-from itmn import cli, colour
+from bench.cli import itmn_main
+from itmn import colour
 from itmn.hdrio import read_hdr, read_ldr, write_png
 
 
 def itmn(argv: list[str]) -> int:
     """The ``itmn`` command in-process."""
-    return cli.main(argv)
+    return itmn_main(argv)
 
 
 def ldr(rng: np.random.Generator, h: int = 12, w: int = 16) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""HDR-VDP 2.2.2 port (bench.metrics.hdrvdp2): properties, API, colour encodings, bad input.
+"""HDR-VDP 2.2.2 port (bench.metrics.hdrvdp.v2): properties, API, colour encodings, bad input.
 
 Agreement with the original MATLAB code is in test_hdrvdp2_calibration.py; the building blocks
 (pyramid vs pyrtools, imresize, LUT) in test_hdrvdp2_components.py. Tests here use small
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from bench.metrics.hdrvdp2 import (
+from bench.metrics.hdrvdp.v2 import (
     HDRVDP_VERSION,
     HDRVDPResult,
     config_string,
@@ -19,7 +19,7 @@ from bench.metrics.hdrvdp2 import (
     hdrvdp2_batch,
     pix_per_deg,
 )
-from bench.metrics.hdrvdp2.api import _XYZ_TO_RGB
+from bench.metrics.hdrvdp.v2.api import _XYZ_TO_RGB
 from itmn.errors import ImageError
 
 

@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 import torch
 
-from bench.metrics.hdrvdp2 import hdrvdp2, pix_per_deg
+from bench.metrics.hdrvdp.v2 import hdrvdp2, pix_per_deg
 
 SYN = "reference/metrics-synthetic"
 REAL = "reference/metrics-real"

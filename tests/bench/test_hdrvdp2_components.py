@@ -1,4 +1,4 @@
-"""Building blocks of the HDR-VDP 2.2.2 port (bench.metrics.hdrvdp2): steerable pyramid,
+"""Building blocks of the HDR-VDP 2.2.2 port (bench.metrics.hdrvdp.v2): steerable pyramid,
 MATLAB imresize, photoreceptor LUT, CSF/MTF helpers, pix_per_deg.
 
 Golden values and their provenance:
@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 import torch
 
-from bench.metrics.hdrvdp2 import pix_per_deg
-from bench.metrics.hdrvdp2.imresize import Resizer, contributions
-from bench.metrics.hdrvdp2.steerpyr import (
+from bench.metrics.hdrvdp.v2 import pix_per_deg
+from bench.metrics.hdrvdp.v2.imresize import Resizer, contributions
+from bench.metrics.hdrvdp.v2.steerpyr import (
     FFTSteerablePyramid,
     SteerablePyramid,
     SteerablePyramidSP3,
@@ -30,7 +30,7 @@ from bench.metrics.hdrvdp2.steerpyr import (
     sp3_filters,
     up_conv,
 )
-from bench.metrics.hdrvdp2.vision import cycdeg_grid, matlab_linspace, photoreceptor_luts
+from bench.metrics.hdrvdp.v2.vision import cycdeg_grid, matlab_linspace, photoreceptor_luts
 
 pt = pytest.importorskip("pyrtools")
 

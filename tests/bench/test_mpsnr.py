@@ -1,4 +1,4 @@
-"""mPSNR (bench.metrics.mpsnr).
+"""mPSNR (bench.metrics.exposure_psnr).
 
 Golden values: ../shared/reference/metrics-synthetic and metrics-real, produced by running the
 original HDR Toolbox ``Metrics/mPSNR.m`` (banterle/HDR_Toolbox @ 5375d05) under GNU Octave 7.3 as
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.metrics.mpsnr import (
+from bench.metrics.exposure_psnr import (
     auto_exposure_range,
     exposure_series,
     matlab_round,

@@ -1,4 +1,4 @@
-"""SSIM in torch (bench.metrics.ssim).
+"""SSIM in torch (bench.metrics.structural).
 
 Independent references: scikit-image's ``structural_similarity`` for the ``"valid"`` border
 (protocol v1), and a scipy.ndimage re-computation with ``mode="nearest"`` (= MATLAB imfilter
@@ -14,7 +14,7 @@ import torch
 from scipy.ndimage import correlate1d
 from skimage.metrics import structural_similarity
 
-from bench.metrics.ssim import gaussian_window, ssim, ssim_map, ssim_torch
+from bench.metrics.structural import gaussian_window, ssim, ssim_map, ssim_torch
 from itmn.errors import ImageError
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from itmn import cli
+from bench import cli
 from itmn.data import fetch, registry
 from itmn.errors import ChecksumError, ItmnError
 
@@ -183,11 +183,11 @@ def test_cli_fetch(
     monkeypatch.setitem(registry.DATASETS, "fake", fake_dataset())
     good = make_mirror(tmp_path / "good")
     args = ["data", "fetch", "--dataset", "fake", "--cache", str(tmp_path / "c"), "--no-progress"]
-    assert cli.main([*args, "--mirror", str(good)]) == 0
+    assert cli.itmn_main([*args, "--mirror", str(good)]) == 0
     assert "3 fetched" in capsys.readouterr().err
     bad = make_mirror(tmp_path / "bad", content=dict(CONTENT, **{"LICENSE": b"changed"}))
     assert (
-        cli.main(
+        cli.itmn_main(
             [
                 "data",
                 "fetch",

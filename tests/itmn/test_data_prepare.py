@@ -318,14 +318,14 @@ def test_params_validation() -> None:
 
 
 def test_cli_prepare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from itmn import cli
+    from bench import cli
 
     src = make_folder(tmp_path / "src", n=1, shape=(512, 530))
     out = tmp_path / "out"
-    assert cli.main(["data", "prepare", "--dataset", str(src), "--out", str(out)]) == 0
+    assert cli.itmn_main(["data", "prepare", "--dataset", str(src), "--out", str(out)]) == 0
     assert "1 prepared" in capsys.readouterr().err
     assert hdrio.read_hdr(out / "hdr" / "img0.exr")[0].shape == (512, 512, 3)
-    assert cli.main(["data", "prepare", "--dataset", str(src), "--out", str(out)]) == 0
+    assert cli.itmn_main(["data", "prepare", "--dataset", str(src), "--out", str(out)]) == 0
     assert "nothing to do" in capsys.readouterr().err
 
 
@@ -352,16 +352,16 @@ def test_prepare_a_real_photograph(tmp_path: Path, mirror: Path) -> None:
 @pytest.mark.slow
 def test_acceptance_default_dataset(tmp_path: Path, shared: Path) -> None:
     """`itmn data fetch --mirror <shared mirror> && itmn data prepare` -> 19 images; again: nothing."""
-    from itmn import cli
+    from bench import cli
 
     cache = str(tmp_path / "cache")
     assert (
-        cli.main(
+        cli.itmn_main(
             ["data", "fetch", "--mirror", str(shared / "data/mirror"), "--cache", cache, "--no-progress"]
         )
         == 0
     )
-    assert cli.main(["data", "prepare", "--cache", cache, "--no-progress"]) == 0
+    assert cli.itmn_main(["data", "prepare", "--cache", cache, "--no-progress"]) == 0
     root = tmp_path / "cache/prepared/default"
     m = json.loads((root / "manifest.json").read_text())
     assert m["n_images"] == 19 and not m["failed"] and (root / "licences/openexr-images-COPYING").is_file()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import baselines.drtm  # noqa: F401  (registers the drtm variant of the profiles)
 from itmn.errors import ConfigError
 from itmn.train.config import (
     TrainConfig,
@@ -33,12 +34,12 @@ def test_defaults_are_the_papers() -> None:
 def test_overrides_parse_types() -> None:
     c = get_profile("smoke")
     apply_overrides(c, ["model.generator.widths=4,8,8,16,16", "loss.alpha=0", "loss.adversarial=false",
-                        "run.iterations=1e3", "optim.d_lr=none", "model.drtm={\"width\": 8}", "data.tmos=[\"a\",\"b\"]"])  # fmt: skip
+                        "run.iterations=1e3", "optim.d_lr=none", "model.options={\"width\": 8}", "data.tmos=[\"a\",\"b\"]"])  # fmt: skip
     assert c.model.generator.widths == (4, 8, 8, 16, 16)
     assert c.loss.alpha == 0.0 and c.loss.adversarial is False
     assert c.run.iterations == 1000 and isinstance(c.run.iterations, int)
     assert c.optim.d_lr is None
-    assert c.model.drtm == {"width": 8}
+    assert c.model.options == {"width": 8}
     assert c.data.tmos == ("a", "b")
 
 

@@ -1,5 +1,6 @@
 """The training loop in-process: run folder, reuse of finished runs, interruption and resume,
-refusal of foreign checkpoints, validation isolation, ablations, schedule, DrTM integration."""
+refusal of foreign checkpoints, validation isolation, ablations, schedule, a model kind of another
+package."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import json
 import signal
 import subprocess
 import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +19,10 @@ import torch
 from torch import nn
 
 from itmn.errors import CheckpointError, ConfigError
-from itmn.train import config_hash, run_training
+from itmn.train import config_hash
 from itmn.train import trainer as trainer_mod
 from itmn.train.checkpoint import read_checkpoint
 from itmn.train.trainer import TrainingInterrupted, lr_factor
-
-ts.install_contract_stand_in()
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +33,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def reference(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An uninterrupted tiny iTMN run (validation at the end only)."""
-    return run_training(ts.tiny_config(dataset), tmp_path_factory.mktemp("ref") / "run")
+    return ts.run_training(ts.tiny_config(dataset), tmp_path_factory.mktemp("ref") / "run")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -91,7 +89,7 @@ def test_run_folder(reference: Path, dataset: Path) -> None:
 
 def test_finished_run_is_reused(reference: Path, dataset: Path) -> None:
     before = (reference / "log.csv").stat().st_mtime_ns
-    assert run_training(ts.tiny_config(dataset, **{"run.checkpoint_every": 6}), reference) == reference
+    assert ts.run_training(ts.tiny_config(dataset, **{"run.checkpoint_every": 6}), reference) == reference
     assert (reference / "log.csv").stat().st_mtime_ns == before
     from itmn.train import is_finished
 
@@ -101,7 +99,7 @@ def test_finished_run_is_reused(reference: Path, dataset: Path) -> None:
 
 def test_other_configuration_is_refused(reference: Path, dataset: Path) -> None:
     with pytest.raises(CheckpointError, match=r"another configuration .*optim\.lr: 0\.0001 vs 0\.001"):
-        run_training(ts.tiny_config(dataset, **{"optim.lr": 1e-3}), reference)
+        ts.run_training(ts.tiny_config(dataset, **{"optim.lr": 1e-3}), reference)
 
 
 class _StopAfter(trainer_mod._StopFlag):
@@ -129,13 +127,13 @@ def test_interrupt_then_resume_is_bit_identical(reference: Path, dataset: Path, 
             trainer_mod, "_StopFlag", lambda: _StopAfter(4)
         )  # the 5th poll (after iteration 5) sees the signal
         with pytest.raises(TrainingInterrupted, match="stopped by SIGTERM after iteration 5 of 12"):
-            run_training(ts.tiny_config(dataset), run)
+            ts.run_training(ts.tiny_config(dataset), run)
     info = json.loads((run / "run.json").read_text())
     assert info["status"] == "interrupted" and info["iteration"] == 5
     assert read_checkpoint(run / "checkpoints" / "last.pt")["iteration"] == 5
     with pytest.raises(ConfigError, match="pass --resume"):
-        run_training(ts.tiny_config(dataset), run, resume=False)
-    run_training(ts.tiny_config(dataset), run, resume=True)
+        ts.run_training(ts.tiny_config(dataset), run, resume=False)
+    ts.run_training(ts.tiny_config(dataset), run, resume=True)
     ts.assert_bit_identical(ts.state_dicts(run), ts.state_dicts(reference))
     rows = _rows(run / "log.csv")
     assert [int(r["iteration"]) for r in rows] == list(range(1, 13))
@@ -146,13 +144,13 @@ def test_interrupt_then_resume_is_bit_identical(reference: Path, dataset: Path, 
 
 
 def test_validation_does_not_change_training(reference: Path, dataset: Path, tmp_path: Path) -> None:
-    run = run_training(ts.tiny_config(dataset, **{"run.val_every": 1, "data.val_images": 2}), tmp_path / "v")
+    run = ts.run_training(ts.tiny_config(dataset, **{"run.val_every": 1, "data.val_images": 2}), tmp_path / "v")
     ts.assert_bit_identical(ts.state_dicts(run), ts.state_dicts(reference))
     assert len(_rows(run / "val.csv")) == 12
 
 
 def test_noadvreg_builds_no_discriminator(dataset: Path, tmp_path: Path) -> None:
-    run = run_training(
+    run = ts.run_training(
         ts.tiny_config(dataset, **{"loss.adversarial": False, "run.iterations": 3}), tmp_path / "n"
     )
     ck = read_checkpoint(run / "checkpoints" / "last.pt")
@@ -163,7 +161,7 @@ def test_noadvreg_builds_no_discriminator(dataset: Path, tmp_path: Path) -> None
 
 
 def test_nodmse_content_is_mse(dataset: Path, tmp_path: Path) -> None:
-    run = run_training(ts.tiny_config(dataset, **{"loss.alpha": 0.0, "run.iterations": 2}), tmp_path / "d")
+    run = ts.run_training(ts.tiny_config(dataset, **{"loss.alpha": 0.0, "run.iterations": 2}), tmp_path / "d")
     for r in _rows(run / "log.csv"):
         assert float(r["content"]) == float(r["mse"]) and float(r["dmse"]) > 0
 
@@ -173,87 +171,111 @@ def test_step_schedule(dataset: Path, tmp_path: Path) -> None:
         dataset, **{"run.iterations": 8, "schedule.milestones": (0.5, 0.75), "schedule.gamma": 0.5}
     )
     assert [lr_factor(cfg, i) for i in range(8)] == [1, 1, 1, 1, 0.5, 0.5, 0.25, 0.25]
-    run = run_training(cfg, tmp_path / "s")
+    run = ts.run_training(cfg, tmp_path / "s")
     assert [float(r["lr"]) for r in _rows(run / "log.csv")] == [
         1e-4 * f for f in (1, 1, 1, 1, 0.5, 0.5, 0.25, 0.25)
     ]
 
 
-# --------------------------------------------------------------------------- DrTM integration
+# --------------------------------------------------------------------------- another model kind
 class _Scale(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.w = nn.Parameter(torch.tensor(0.5))
+        self.multiple = 1
 
-    def forward(self, x: torch.Tensor, generator: Any = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x * self.w
 
 
-def _fake_drtm() -> types.ModuleType:
-    """The trainer contract of baselines.drtm with two one-parameter 'networks'. The up loss also
+def _two_net_kind() -> Any:
+    """A model kind of 'another package' with two one-parameter 'networks'. The up loss also
     depends on the down network, whose own loss has zero gradient: if the trainer stepped the
     down network on anything but its own loss, its weight would move."""
-    mod = types.ModuleType("baselines.drtm")
-    mod.DRTM_DEFAULTS = {"width": 64, "gain": 1.0}
+    from itmn.train.kinds import ModelKind
+    from itmn.train.tasks import Task
 
-    def build_nets(model_cfg: dict) -> dict[str, nn.Module]:
-        assert model_cfg["kind"] == "drtm" and model_cfg["width"] == 3  # defaults merged with model.drtm
-        return {"up": _Scale(), "down": _Scale()}
+    defaults = {"width": 64, "gain": 1.0}
 
-    def training_losses(nets: dict, batch: dict, model_cfg: dict) -> tuple[dict, dict]:
-        x = batch["ldr"]
-        up = ((nets["up"](x) - batch["hdr"]) ** 2).mean() + (nets["down"](x) ** 2).mean()
-        down = 0.0 * nets["down"](x).sum()
-        return {"up": up, "down": down}, {"mean_ldr": float(x.mean())}
+    class TwoNets(Task):
+        kind = "twonets"
 
-    def predict_hdr_pq(nets: dict, ldr: torch.Tensor, model_cfg: dict) -> torch.Tensor:
-        return nets["up"](ldr).clamp(0, 1)
+        def __init__(self, config: Any, device: Any, dist: Any, amp: Any, channels_last: bool) -> None:
+            super().__init__(config, device, dist, amp, channels_last)
+            self.model_cfg = {**defaults, **config.model.options, "kind": "twonets"}
+            assert self.model_cfg["width"] == 3  # defaults merged with model.options
+            for name in ("up", "down"):
+                self._add(name, _Scale(), config.optim.lr)
 
-    mod.build_nets, mod.training_losses, mod.predict_hdr_pq = build_nets, training_losses, predict_hdr_pq
-    return mod
+        def step(self, batch: dict, iteration: int) -> dict:
+            x, y = self._tensor(batch["ldr"]), self._tensor(batch["hdr"])
+            for opt in self.optimizers.values():
+                opt.zero_grad(set_to_none=True)
+            up = ((self.nets["up"](x) - y) ** 2).mean() + (self.nets["down"](x) ** 2).mean()
+            down = 0.0 * self.nets["down"](x).sum()
+            self._apply("up", up, inputs=list(self.nets["up"].parameters()), retain_graph=True)
+            self._apply("down", down, inputs=list(self.nets["down"].parameters()))
+            return {"loss_up": float(up.detach()), "loss_down": float(down.detach()), "mean_ldr": float(x.mean())}
+
+        def predict_pq(self, ldr: torch.Tensor) -> torch.Tensor:
+            return self.nets["up"](self._tensor(ldr)).clamp(0, 1)
+
+        @property
+        def pad_multiple(self) -> int:
+            return 1
+
+        def resolved_options(self) -> dict[str, Any] | None:
+            return {k: v for k, v in self.model_cfg.items() if k != "kind"}
+
+    return ModelKind("twonets", "two scalar networks (test)", TwoNets, provider="tests")
 
 
-def test_drtm_through_the_same_trainer(
-    dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake = _fake_drtm()
-    monkeypatch.setitem(sys.modules, "baselines.drtm", fake)
-    # if the real package was imported by an earlier test, `from baselines import drtm` reads
-    # the package attribute, not sys.modules: replace both
-    import baselines
+def test_a_registered_model_kind_trains_through_the_same_trainer(dataset: Path, tmp_path: Path) -> None:
+    from itmn.train import kinds
 
-    monkeypatch.setattr(baselines, "drtm", fake, raising=False)
-    cfg = ts.tiny_config(dataset, **{"model.kind": "drtm", "model.drtm": {"width": 3}, "loss.adversarial": False,
-                                      "optim.name": "adam", "optim.lr": 0.05, "run.iterations": 6})  # fmt: skip
-    run = run_training(cfg, tmp_path / "drtm")
+    kinds.register_model_kind(_two_net_kind(), replace=True)
+    try:
+        cfg = ts.tiny_config(dataset, **{"model.kind": "twonets", "model.options": {"width": 3},
+                                          "loss.adversarial": False, "optim.name": "adam", "optim.lr": 0.05,
+                                          "run.iterations": 6})  # fmt: skip
+        run = ts.run_training(cfg, tmp_path / "two")
+    finally:
+        kinds.unregister_model_kind("twonets")
     ck = read_checkpoint(run / "checkpoints" / "last.pt")
     assert set(ck["nets"]) == {"up", "down"} and set(ck["optimizers"]) == {"up", "down"}
     assert float(ck["nets"]["up"]["w"]) != 0.5  # stepped on its own loss
     assert float(ck["nets"]["down"]["w"]) == 0.5  # its own loss has no gradient
-    assert ck["model_cfg"] == {"width": 3, "gain": 1.0, "kind": "drtm"}
+    assert ck["model_cfg"] == {"width": 3, "gain": 1.0, "kind": "twonets"}
     saved = json.loads((run / "config.json").read_text())
-    assert saved["model"]["drtm"] == {"width": 3, "gain": 1.0}  # resolved options are recorded
+    assert saved["model"]["options"] == {"width": 3, "gain": 1.0}  # resolved options are recorded
     rows = _rows(run / "log.csv")
     assert list(rows[0]) == ["iteration", "loss_up", "loss_down", "mean_ldr", "lr", "time"] and len(rows) == 6
     assert (run / "val.csv").exists()
     from itmn.train.checkpoint import load_for_inference
 
     config, sds = load_for_inference(run)
-    assert config["model"] == {"width": 3, "gain": 1.0, "kind": "drtm"} and set(sds) == {"up", "down"}
+    assert config["model"] == {"width": 3, "gain": 1.0, "kind": "twonets"} and set(sds) == {"up", "down"}
+
+
+def test_an_unknown_model_kind_is_refused_with_the_registered_ones(dataset: Path) -> None:
+    from itmn.train.config import validate
+
+    with pytest.raises(ConfigError, match="unknown model kind 'nosuch'; registered kinds: itmn"):
+        validate(ts.tiny_config(dataset, **{"model.kind": "nosuch"}))
 
 
 def test_corrupt_last_checkpoint_is_refused_with_a_hint(dataset: Path, tmp_path: Path) -> None:
     cfg = ts.tiny_config(
         dataset, **{"run.iterations": 4, "run.checkpoint_every": 2, "run.keep_checkpoints": 2}
     )
-    run = run_training(cfg, tmp_path / "c")
+    run = ts.run_training(cfg, tmp_path / "c")
     last = run / "checkpoints" / "last.pt"
     last.write_bytes(last.read_bytes()[:-10])
     with pytest.raises(
         CheckpointError,
         match=r"last.pt: truncated .* intact periodic checkpoints .*: iter_00000002.pt \(copy",
     ):
-        run_training(cfg, run)
+        ts.run_training(cfg, run)
 
 
 def test_a_run_folder_is_trained_by_one_process_at_a_time(tmp_path: Path) -> None:
@@ -296,7 +318,7 @@ def test_paper_profile_model_trains_on_cpu(dataset: Path, tmp_path: Path) -> Non
     cfg.loss = paper.loss
     for k, v in {"data.crop": 64, "run.batch_size": 2, "run.iterations": 2, "run.checkpoint_every": 2}.items():
         set_value(cfg, k, v)
-    run = run_training(cfg, tmp_path / "paper-cpu")
+    run = ts.run_training(cfg, tmp_path / "paper-cpu")
     info = json.loads((run / "run.json").read_text())
     assert info["status"] == "finished" and info["iteration"] == 2
     nets = read_checkpoint(run / "checkpoints" / "last.pt")["nets"]

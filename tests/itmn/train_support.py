@@ -6,18 +6,14 @@
 versions come from two simple operators (Reinhard's global curve and an exposure-and-clip
 curve) so that a model has something to learn.
 
-When ``itmn.data.dataset`` does not exist yet (it is written by another engineer),
-:func:`install_contract_stand_in` registers a minimal implementation of the contract's
-``PreparedDataset``/``PairDataset``/``resolve_prepared`` so the trainer can be tested; once the
-real package exists, it is used and the stand-in is never installed.
+``python tests/itmn/train_support.py train ...`` runs the ``itmn train`` command, for subprocess
+tests.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -80,95 +76,6 @@ def make_prepared(root: Path, n_train: int = 4, n_test: int = 2, size: int = 64,
 
 
 # --------------------------------------------------------------------------- contract stand-in
-class PreparedDataset:
-    """Minimal reader of the contract layout (only used while itmn.data does not exist)."""
-
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
-        self.manifest = json.loads((self.root / "manifest.json").read_text())
-        self._splits = json.loads((self.root / "splits.json").read_text())
-        self.tmos = sorted(p.name for p in (self.root / "ldr").iterdir() if p.is_dir())
-
-    def names(self, split: str) -> list[str]:
-        return list(self._splits[split])
-
-    def load_hdr(self, name: str) -> np.ndarray:
-        from itmn import hdrio
-
-        img, _ = hdrio.read_hdr(self.root / "hdr" / f"{name}.exr")
-        # read_hdr converts to BT.709; the file is BT.2020
-        from itmn import colour
-
-        return np.clip(colour.bt709_to_bt2020(img), 0.005, 1000.0).astype(np.float32)
-
-    def load_pq(self, name: str) -> np.ndarray:
-        return (np.load(self.root / "pq" / f"{name}.npy").astype(np.float32) / 1023.0).astype(np.float32)
-
-    def load_ldr(self, name: str, tmo: str) -> np.ndarray:
-        from itmn import hdrio
-
-        return hdrio.read_ldr(self.root / "ldr" / tmo / f"{name}.png").astype(np.float32)
-
-
-class PairDataset:
-    def __init__(
-        self, root: str | Path, split: str, crop: int, tmos: Any = None, flips: bool = True, seed: int = 0
-    ):
-        self.prep = PreparedDataset(root)
-        self.split, self.crop, self.flips, self.seed = split, crop, flips, seed
-        self.tmos = list(tmos) if tmos else self.prep.tmos
-        self.items = self.prep.names(split)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def sample(self, index: int, rng: np.random.Generator) -> dict[str, Any]:
-        name = self.items[index % len(self.items)]
-        tmo = self.tmos[int(rng.integers(len(self.tmos)))]
-        ldr, hdr = self.prep.load_ldr(name, tmo), self.prep.load_pq(name)
-        h, w = hdr.shape[:2]
-        y, x = int(rng.integers(0, h - self.crop + 1)), int(rng.integers(0, w - self.crop + 1))
-        ldr, hdr = ldr[y : y + self.crop, x : x + self.crop], hdr[y : y + self.crop, x : x + self.crop]
-        if self.flips and rng.random() < 0.5:
-            ldr, hdr = ldr[:, ::-1], hdr[:, ::-1]
-        return {"ldr": np.ascontiguousarray(ldr.transpose(2, 0, 1)), "hdr": np.ascontiguousarray(hdr.transpose(2, 0, 1)),
-                "name": name, "tmo": tmo}  # fmt: skip
-
-    def batch_for_iteration(self, iteration: int, batch_size: int) -> dict[str, Any]:
-        import torch
-
-        rng = np.random.default_rng([self.seed, iteration])
-        idx = rng.integers(0, len(self.items), batch_size)
-        samples = [self.sample(int(i), rng) for i in idx]
-        return {"ldr": torch.from_numpy(np.stack([s["ldr"] for s in samples])),
-                "hdr": torch.from_numpy(np.stack([s["hdr"] for s in samples])),
-                "name": [s["name"] for s in samples], "tmo": [s["tmo"] for s in samples]}  # fmt: skip
-
-
-def resolve_prepared(dataset: str, cache: Any = None) -> Path:
-    p = Path(dataset)
-    if not (p / "manifest.json").is_file():
-        raise FileNotFoundError(f"{dataset}: not a prepared dataset")
-    return p
-
-
-def install_contract_stand_in() -> bool:
-    """Register the stand-in as itmn.data.dataset/registry if the real ones are missing.
-    Returns True when the stand-in is in use."""
-    try:
-        importlib.import_module("itmn.data.dataset")
-        importlib.import_module("itmn.data.registry")
-        return False
-    except ImportError:
-        pass
-    ds = types.ModuleType("itmn.data.dataset")
-    ds.PreparedDataset, ds.PairDataset = PreparedDataset, PairDataset  # type: ignore[attr-defined]
-    reg = types.ModuleType("itmn.data.registry")
-    reg.resolve_prepared = resolve_prepared  # type: ignore[attr-defined]
-    sys.modules["itmn.data.dataset"], sys.modules["itmn.data.registry"] = ds, reg
-    return True
-
-
 # --------------------------------------------------------------------------- test helpers
 def session_dataset(tmp_path_factory: Any, size: int = 64) -> Path:
     """One synthetic prepared dataset per test session (building it takes a few seconds)."""
@@ -196,6 +103,15 @@ def tiny_config(dataset: Path, **overrides: Any) -> Any:
         set_value(config, k, v)
     config.name = "tiny"
     return config
+
+
+def run_training(config: Any, out: Path, resume: bool = True) -> Path:
+    """:func:`itmn.train.run_training` with the validation metrics the command line passes
+    (the metric registry's mpsnr and ssim)."""
+    from bench.metrics.registry import metric_functions
+    from itmn.train import run_training as run
+
+    return run(config, out, resume, validation_metrics=metric_functions(("mpsnr", "ssim")))
 
 
 def state_dicts(run_dir: Path) -> dict[str, dict[str, Any]]:
@@ -227,12 +143,10 @@ def assert_bit_identical(a: Any, b: Any, where: str = "") -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python tests/itmn/train_support.py train ...``: the ``itmn train`` command (with the
-    contract stand-in when itmn.data is missing), for subprocess tests."""
-    install_contract_stand_in()
-    from itmn.cli import build_parser, run
+    """``python tests/itmn/train_support.py train ...``: the ``itmn train`` command, for subprocess tests."""
+    from bench.cli import itmn_main
 
-    return run(build_parser("itmn", "itmn train (test entry)", ["itmn.train.cli"]), argv)
+    return itmn_main(argv)
 
 
 if __name__ == "__main__":

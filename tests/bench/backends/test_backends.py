@@ -1,4 +1,4 @@
-"""The MATLAB/Octave bridge (bench.backends).
+"""The MATLAB/Octave bridge (itmn.originals).
 
 Plumbing is tested for real with GNU Octave against small .m functions written for these tests
 (tests/bench/backends/m/; the fake_* folders are stand-ins that echo what they receive, NOT the
@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.backends import engine as eng_mod
-from bench.backends import originals
-from bench.backends.engine import BackendCallError, BackendError, from_mat_value, get_engine, to_engine_value
+from itmn.originals import codebases as originals
+from itmn.originals import engine as eng_mod
+from itmn.originals.engine import BackendCallError, BackendError, from_mat_value, get_engine, to_engine_value
 
 M_DIR = Path(__file__).parent / "m"
 HAVE_OCTAVE = shutil.which("octave-cli") is not None or shutil.which("octave") is not None
@@ -286,22 +286,27 @@ def test_score_cli_with_backend(tmp_path, monkeypatch, capsys):
 @octave
 @pytest.mark.octave
 def test_kovaleski_variant_of_the_copy_is_checked(monkeypatch):
-    from baselines.kovaleski import kovaleski_oliveira
-    from bench.backends.engine import BackendError
+    from baselines.registry import get_method
+    from itmn.originals import kovaleski_original
+    from itmn.originals.engine import BackendError
 
     monkeypatch.setenv("ITMN_HDRTOOLBOX_PATH", str(M_DIR / "fake_toolbox"))
     img = np.linspace(0, 1, 5 * 7 * 3).reshape(5, 7, 3)
+    args = ("image", 150.0, 25 / 255, 0.3, 1200.0, 2.2)
     with pytest.raises(BackendError, match="computes the 2019 variant"):
-        kovaleski_oliveira(img, variant="2017", backend="octave")
-    out, e_map = kovaleski_oliveira(img, variant="2019", backend="octave", return_map=True)
+        kovaleski_original(img, *args, "2017", backend="octave")
+    out, e_map = kovaleski_original(img, *args, "2019", backend="octave")
     assert np.allclose(e_map, 0.25 + 0.75 * img[..., 0])  # the stand-in's map
     assert np.allclose(out, img * e_map[..., None])
+    # the method registry chooses the original and gets the same refusal
+    with pytest.raises(BackendError, match="computes the 2019 variant"):
+        get_method("ko", backend="octave").expand(img.astype(np.float32))
 
 
 @octave
 @pytest.mark.octave
 def test_expand_cli_backend(tmp_path, monkeypatch, capsys):
-    from itmn.cli import main
+    from bench.cli import itmn_main as main
     from itmn.hdrio import write_png
 
     monkeypatch.setenv("ITMN_HDRTOOLBOX_PATH", str(M_DIR / "fake_toolbox"))
@@ -340,7 +345,7 @@ def test_expand_cli_backend(tmp_path, monkeypatch, capsys):
 
 
 def test_detect_ko_variant():
-    from bench.backends.originals import detect_ko_variant
+    from itmn.originals import detect_ko_variant
 
     assert detect_ko_variant(np.array([1.0, 2.5, 4.0])) == "2017"
     assert detect_ko_variant(np.array([0.25, 0.6, 1.0])) == "2019"
@@ -349,7 +354,7 @@ def test_detect_ko_variant():
 
 # --------------------------------------------------------------------------- crosscheck logic
 def test_within_tolerance_rules():
-    from bench.backends.crosscheck import within
+    from bench.crosscheck import within
 
     assert within(95.0, 95.005, 0.01, 0.0) == (pytest.approx(0.005), True)
     assert within(95.0, 95.02, 0.01, 0.0)[1] is False
@@ -378,7 +383,7 @@ def test_crosscheck_reports_disagreement(monkeypatch, capsys, tmp_path):
 
 
 def test_crosscheck_pairs_layouts(tmp_path):
-    from bench.backends.crosscheck import read_pairs
+    from bench.crosscheck import read_pairs
 
     ref = np.full((6, 5, 3), 50.0, np.float32)
     (tmp_path / "a").mkdir()
@@ -486,7 +491,7 @@ def test_octave_session_runs_outside_python_cwd(tmp_path):
         [
             sys.executable,
             "-c",
-            "from bench.backends.engine import get_engine; print(get_engine('octave').version())",
+            "from itmn.originals.engine import get_engine; print(get_engine('octave').version())",
         ],
         cwd=tmp_path,
         capture_output=True,

@@ -100,7 +100,7 @@ def test_pu21_original_matches_native(shared):
 def test_toolbox_operators_original_match_native(shared, method):
     """HEAD of the HDR Toolbox computes the 2019 KO variant; a pre-2019 copy needs method 'ko'."""
     _need("ITMN_HDRTOOLBOX_PATH", "HDR Toolbox")
-    from bench.backends.crosscheck import crosscheck_methods, read_ldr_folder
+    from bench.crosscheck import crosscheck_methods, read_ldr_folder
 
     images = read_ldr_folder(shared / "reference" / "eo" / "inputs")
     checks = crosscheck_methods(images[:2], [method], BACKEND)

@@ -1,0 +1,81 @@
+"""``python -m bench.cli.reproduce table1|table2`` (what ``nox -s reproduce_table1`` and
+``itmn-bench reproduce`` run): options, signals and errors of the reproduction."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.reproduce import __doc__ as REPRODUCE_DOC
+from bench.reproduce.options import REPO, Options, choose_profile
+from bench.reproduce.pipeline import reproduce
+from itmn.errors import ItmnError
+
+
+def build_parser(prog: str = "python -m bench.reproduce") -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description=REPRODUCE_DOC, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(p, with_table=True)
+    return p
+
+
+def add_arguments(p: argparse.ArgumentParser, *, with_table: bool) -> None:
+    if with_table:
+        p.add_argument("table", choices=("table1", "table2"), help="which table of the paper to reproduce")
+    p.add_argument("--profile", choices=("smoke", "cpu", "paper"), default=None,
+                   help="training size (default: paper with a CUDA GPU, else cpu; see `itmn profiles`)")
+    p.add_argument("--dataset", default="default", help="registered dataset name or a folder of .exr/.hdr/.pfm files (default: default)")
+    p.add_argument("--mirror", default=None, help="local folder or URL mirroring the dataset's upstream files (or $ITMN_DATA_MIRROR)")
+    p.add_argument("--cache", default=None, help="cache folder for downloads and prepared data (or $ITMN_CACHE)")
+    p.add_argument("--work", type=Path, default=REPO / "work", help="folder for runs, predictions and the score cache (default: ./work)")
+    p.add_argument("--results", type=Path, default=REPO / "results", help="results root; tables go to <results>/<profile>/ (default: ./results)")
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N (default auto)")
+    p.add_argument("--jobs", type=int, default=None, help="training runs in parallel (default: 2 on CPU profiles with 2+ cores, else 1)")
+    p.add_argument("--set", dest="set_overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a training configuration key for every run (e.g. run.iterations=100)")
+    p.add_argument("--no-figures", dest="figures", action="store_false", help="skip the figures")
+    p.add_argument("--no-lr-sweep", dest="lr_sweep", action="store_false", help="skip the Fig. 2(i) learning-rate runs")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
+
+
+def options_from_args(args: argparse.Namespace, table: str) -> Options:
+    profile, reason = choose_profile(args.profile)
+    jobs = args.jobs
+    if jobs is None:
+        jobs = 2 if profile != "paper" and (os.cpu_count() or 1) >= 2 else 1
+    return Options(
+        table=table, profile=profile, profile_reason=reason, dataset=args.dataset, mirror=args.mirror,
+        cache=args.cache, work=args.work.resolve(), results=args.results.resolve(), device=args.device, jobs=jobs,
+        figures=args.figures, lr_sweep=args.lr_sweep and table == "table1", progress=args.progress,
+        set_overrides=args.set_overrides,
+    )  # fmt: skip
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM/SIGHUP -> SystemExit, so that the training subprocesses are told to checkpoint and
+    stop (see _train_parallel) instead of being left running without their parent."""
+    raise SystemExit(128 + signum)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import signal
+
+    args = build_parser().parse_args(argv)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _exit_on_sigterm)
+    try:
+        reproduce(options_from_args(args, args.table))
+    except ItmnError as exc:
+        print(f"reproduce: error: {exc}", file=sys.stderr)
+        return 1
+    except SystemExit as exc:
+        print(f"reproduce: stopped by a signal; rerun the same command to continue (exit {exc.code})", file=sys.stderr)
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

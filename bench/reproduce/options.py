@@ -1,0 +1,83 @@
+"""What a reproduction is asked to do (:class:`Options`) and the names the tables use."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent.parent
+
+#: Table 1's methods in the paper's column order (see results/paper/table1.csv), then the
+#: sanity baseline the acceptance criteria compare learned models against (not in the paper).
+TABLE1_METHODS = ("itmn", "huo", "ko", "drtm", "itmn-nodmse", "itmn-noadvreg")
+EXTRA_METHODS = ("inverse-gamma",)
+#: method name -> training variant (itmn.train.profiles.VARIANTS)
+LEARNED_VARIANTS = {"itmn": "itmn", "itmn-nodmse": "nodmse", "itmn-noadvreg": "noadvreg", "drtm": "drtm"}
+LABELS = {
+    "itmn": "iTMN",
+    "itmn-nodmse": "NoDMSE",
+    "itmn-noadvreg": "NoAdvReg",
+    "huo": "Huo",
+    "ko": "KO",
+    "drtm": "DrTM-style",
+    "inverse-gamma": "Inverse gamma*",
+}
+#: Fig. 2 (i): the learning rates compared (the main run is the 1e-4 step-decay one)
+LR_SWEEP = (1e-3, 1e-6)
+TABLE_METRICS = ("hdrvdp2", "mpsnr", "ssim")
+METRIC_DIGITS = {"hdrvdp2": 2, "mpsnr": 2, "ssim": 4, "mpsnr_toolbox": 2, "pu21_psnr": 2, "pu21_ssim": 4}
+
+
+def log(msg: str) -> None:
+    print(f"[reproduce] {msg}", file=sys.stderr, flush=True)
+
+
+
+@dataclass
+class Options:
+    table: str  # "table1" | "table2"
+    profile: str
+    profile_reason: str
+    dataset: str = "default"
+    mirror: str | None = None
+    cache: str | None = None
+    work: Path = REPO / "work"
+    results: Path = REPO / "results"
+    device: str = "auto"
+    jobs: int = 1
+    figures: bool = True
+    lr_sweep: bool = True
+    progress: bool = True
+    ppd: float = 30.0
+    set_overrides: list[str] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        if self.dataset == "default":
+            return self.profile
+        from itmn.data.registry import folder_dataset_name, resolve_dataset
+
+        ds = resolve_dataset(self.dataset)
+        name = ds.name if hasattr(ds, "files") else folder_dataset_name(self.dataset)
+        return f"{self.profile}-{name}"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.work / self.slug
+
+    @property
+    def results_dir(self) -> Path:
+        return self.results / self.slug
+
+
+def choose_profile(requested: str | None) -> tuple[str, str]:
+    """The profile to use and why (printed): ``paper`` on a CUDA machine, else ``cpu``."""
+    if requested:
+        return requested, "requested with --profile"
+    import torch
+
+    if torch.cuda.is_available():
+        return "paper", f"a CUDA GPU is present ({torch.cuda.get_device_name(0)})"
+    return "cpu", "no CUDA GPU found (pass --profile paper to force the paper's setting)"
+

@@ -1,0 +1,77 @@
+"""The whole reproduction: fetch+prepare -> train -> expand+score -> tables -> figures, every
+stage resumable and recorded."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.reproduce.evaluation import evaluate_all
+from bench.reproduce.figures import write_figures
+from bench.reproduce.options import REPO, Options, log
+from bench.reproduce.stages import State, run_stage
+from bench.reproduce.tables import write_tables
+from bench.reproduce.training import train_all, training_specs
+
+
+def reproduce(opts: Options) -> Path:
+    from itmn.atomic import write_json
+    from itmn.data.prepare import prepare_dataset
+    from itmn.runinfo import collect_run_metadata
+
+    t_start = time.perf_counter()
+    log(f"{opts.table} with profile {opts.profile!r}: {opts.profile_reason}")
+    log(f"work folder {opts.work_dir}, results {opts.results_dir}")
+    # one record per table: the two tables share the work folder (runs, predictions, score cache)
+    state = State(opts.work_dir / ("state.json" if opts.table == "table1" else f"state-{opts.table}.json"))
+
+    def prepare() -> dict[str, Any]:
+        rep = prepare_dataset(opts.dataset, cache=opts.cache, mirror=opts.mirror, progress=opts.progress)
+        return {"_value": rep.out_dir, "did_work": bool(rep.prepared or rep.removed), "prepared": len(rep.prepared), "up_to_date": len(rep.up_to_date)}
+
+    root: Path = run_stage(state, "fetch_prepare", prepare)
+    specs = training_specs(opts, root)
+    runs = run_stage(state, "train", lambda: {**(r := train_all(opts, specs)), "_value": r["runs"]})
+    scores, metric_cfgs, method_cfgs = run_stage(state, "expand_score", lambda: evaluate_all(opts, root, runs))
+
+    res = opts.results_dir
+    res.mkdir(parents=True, exist_ok=True)
+    from itmn.atomic import atomic_path
+
+    # table1 keeps the plain names (CI compares results/smoke/scores.csv); table2 gets its own files
+    prefix = "" if opts.table == "table1" else f"{opts.table}_"
+    with atomic_path(res / f"{prefix}scores.csv") as tmp:
+        scores.to_csv(tmp, index=False, float_format="%.10g")
+    note = f"here: {scores['image'].nunique()} public HDR photographs (dataset {opts.dataset!r}, profile {opts.profile!r})."
+    files = run_stage(state, "tables", lambda: {"_value": write_tables(opts.table, res, scores, dataset_note=note)})
+    if opts.figures:
+        methods = list(dict.fromkeys(scores["method"]))
+        run_stage(state, "figures", lambda: {"_value": write_figures(opts, root, runs, methods)})
+
+    manifest = json.loads((root / "manifest.json").read_text())
+    meta = collect_run_metadata(
+        opts.device,
+        table=opts.table,
+        profile=opts.profile,
+        profile_reason=opts.profile_reason,
+        dataset=opts.dataset,
+        dataset_manifest_hash=manifest.get("hash") or manifest.get("source_manifest_sha256"),
+        dataset_source_manifest_sha256=manifest.get("source_manifest_sha256"),
+        test_images=sorted(scores["image"].unique()),
+        seed={s.name: s.config.run.seed for s in specs},
+        metric_configs=metric_cfgs,
+        method_configs=method_cfgs,
+        training_runs={s.name: {"run_dir": os.path.relpath(s.run_dir, REPO), "config_hash": __import__("itmn.train", fromlist=["config_hash"]).config_hash(s.config)} for s in specs},
+        wall_seconds_per_stage={k: v.get("work_seconds") for k, v in state.data["stages"].items()},
+        # commit (and dirty flag) of the code that did each stage's work, when recorded
+        git_per_stage={k: v.get("work_git") for k, v in state.data["stages"].items()},
+        wall_seconds_this_invocation=round(time.perf_counter() - t_start, 1),
+        outputs=sorted(str(p.relative_to(res)) for p in files.values()),
+    )
+    write_json(res / f"{prefix}metadata.json", meta)
+    log(f"done in {time.perf_counter() - t_start:.0f} s: {res / (opts.table + '.md')}")
+    return res
+
