@@ -63,7 +63,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--test-dir", type=Path, help="folder of test images (folder mode)")
     p.add_argument("--ref-dir", type=Path, help="folder of reference images matched by stem (folder mode)")
     p.add_argument("--out", type=Path, help="folder mode: per-image CSV to write (atomically)")
-    add_metric_arguments(p, "metric(s) to compute (repeatable; default: all registered, see 'itmn-bench metrics')")
+    add_metric_arguments(
+        p, "metric(s) to compute (repeatable; default: the registry's default ones, see 'itmn-bench metrics')"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     add_backend_arguments(p, ("hdrvdp", "hdrtoolbox", "pu21"))
     p.set_defaults(handler="bench.metrics.cli:score_command")
@@ -112,16 +114,16 @@ def _flatten(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def _selected(names: list[str] | None, backend: str = "native") -> list[str]:
-    """The metrics to compute: those named (checked now, before any image is read), else every
-    registered one (for a non-native backend: every one whose original code is configured)."""
-    from bench.metrics.registry import get_metric, list_metrics
+    """The metrics to compute: those named (checked now, before any image is read), else the
+    registry's default ones (for a non-native backend: every one whose original code is configured)."""
+    from bench.metrics.registry import default_metric_names, get_metric
 
     if not names:
         if backend != "native":
             from bench.backends.originals import configured_original_metrics
 
             return configured_original_metrics()
-        return [m.name for m in list_metrics()]
+        return default_metric_names()
     seen: list[str] = []
     for n in names:
         get_metric(n).check_backend(backend)
@@ -322,6 +324,7 @@ def metrics_command(args: argparse.Namespace) -> int:
             "description": m.description,
             "reference": m.reference,
             "config": m.config(args.ppd),
+            "default": m.default,
         }
         for m in list_metrics()
     ]
@@ -336,6 +339,9 @@ def metrics_command(args: argparse.Namespace) -> int:
         for it in items
     ]  # fmt: skip
     print(tabulate(rows, headers=["metric", "unit", "better", "range", "input", "description"]))
+    opt_in = [it["name"] for it in items if not it["default"]]
+    if opt_in:
+        print(f"\ncomputed only when named (--metric): {', '.join(opt_in)}")
     print()
     for it in items:
         print(f"{it['name']}: {it['config']}\n    reference: {it['reference']}")

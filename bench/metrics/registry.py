@@ -12,7 +12,13 @@ applies protocol v1 section 4's conversions itself::
 Conversions (both images): ``bt709-linear`` metrics (hdrvdp2, mpsnr, mpsnr_toolbox, pu21_*)
 get linear BT.709, negatives produced by the gamut conversion clipped to 0 and counted in
 ``extras["n_negative_clipped"]``; ``bt2020-pq`` metrics (ssim) get BT.2020 PQ code values in
-[0, 1]. Input values must be finite, non-negative and absolute (peak above 1 cd/m^2).
+[0, 1]; ``bt2020-linear`` metrics get linear BT.2020 in absolute cd/m^2 as they are (BT.709 ->
+BT.2020 creates no negatives), values above the PQ peak of 10000 cd/m^2 counted in
+``extras["n_above_pq_peak_*"]``. Input values must be finite, non-negative and absolute (peak
+above 1 cd/m^2).
+
+Metrics registered with ``default=False`` (optional dependencies, slow) are listed and computed
+when named, but not included when no names are given (:func:`default_metric_names`).
 
 Importing this module is cheap: the metric implementations (and torch) are imported when a
 metric is first computed.
@@ -31,7 +37,7 @@ from bench.metrics.validate import Source, check_pair
 from itmn import PROTOCOL_VERSION
 from itmn.errors import ConfigError
 
-InputSpace = Literal["bt709-linear", "bt2020-pq"]
+InputSpace = Literal["bt709-linear", "bt2020-pq", "bt2020-linear"]
 #: compute(test, ref, ppd) -> (value, extras); images already converted to the metric's input space.
 ComputeFn = Callable[[np.ndarray, np.ndarray, float], tuple[float, dict[str, Any]]]
 #: original(test, ref, ppd, backend) -> (value, extras, implementation description): the same
@@ -69,6 +75,9 @@ class Metric:
         ``matlab`` backend (None when there is no original to run).
     crosscheck_tol: (absolute, relative) tolerance of ``itmn-bench crosscheck`` between the
         native and the original value (a difference passes if within either).
+    default: computed when no metric is named (``itmn-bench score`` without ``--metric``,
+        ``compute_metrics(names=None)``); False for metrics that need an optional dependency
+        or are slow, which are computed only when asked for by name.
     """
 
     name: str
@@ -83,6 +92,7 @@ class Metric:
     summary_extras: tuple[str, ...] = ()
     original: OriginalFn | None = field(default=None, repr=False)
     crosscheck_tol: tuple[float, float] = (0.0, 0.0)
+    default: bool = True
 
     def config(self, ppd: float = 30.0) -> str:
         """The configuration string written beside every value (ppd only matters for metrics
@@ -168,6 +178,11 @@ def _to_input_space(
         t_pq = colour.pq_encode(colour.convert_primaries(t, primaries, "bt2020"))
         r_pq = colour.pq_encode(colour.convert_primaries(r, primaries, "bt2020"))
         return t_pq, r_pq, {"n_above_pq_peak_test": n_over[0], "n_above_pq_peak_ref": n_over[1]}
+    if space == "bt2020-linear":
+        n_over = int((t > 10000.0).sum()), int((r > 10000.0).sum())
+        t20 = colour.convert_primaries(t, primaries, "bt2020")
+        r20 = colour.convert_primaries(r, primaries, "bt2020")
+        return t20, r20, {"n_above_pq_peak_test": n_over[0], "n_above_pq_peak_ref": n_over[1]}
     raise ValueError(f"unknown input space {space!r}")
 
 
@@ -201,6 +216,11 @@ def list_metrics() -> list[Metric]:
     return list(_REGISTRY.values())
 
 
+def default_metric_names() -> list[str]:
+    """The metrics computed when none is named: registered ones with ``default=True``, in order."""
+    return [m.name for m in _REGISTRY.values() if m.default]
+
+
 def compute_metrics(
     test: Any,
     ref: Any,
@@ -212,8 +232,8 @@ def compute_metrics(
     ref_source: Source = None,
     backend: str = "native",
 ) -> dict[str, MetricResult]:
-    """Score one pair with several metrics (all registered ones when ``names`` is None; with a
-    non-native ``backend``, all whose original code is configured).
+    """Score one pair with several metrics (the default ones, :func:`default_metric_names`, when
+    ``names`` is None; with a non-native ``backend``, all whose original code is configured).
 
     Same inputs as :meth:`Metric.__call__`. Returns {name: MetricResult} in the order asked.
     Unknown names, and metrics the backend cannot compute, raise ConfigError before anything is
@@ -222,7 +242,7 @@ def compute_metrics(
     if names is not None:
         metrics = [get_metric(n) for n in names]
     elif backend == "native":
-        metrics = list_metrics()
+        metrics = [get_metric(n) for n in default_metric_names()]
     else:
         from bench.backends.originals import configured_original_metrics
 

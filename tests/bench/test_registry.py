@@ -219,6 +219,39 @@ def test_register_a_metric(restore_registry, rng: np.random.Generator) -> None:
     assert [x.name for x in list_metrics()][-1] == "male"
 
 
+def test_bt2020_linear_input_space_and_non_default_metrics(restore_registry, rng: np.random.Generator) -> None:
+    seen: dict[str, np.ndarray] = {}
+
+    def keep(t: np.ndarray, r: np.ndarray, ppd: float) -> tuple[float, dict]:
+        seen["t"], seen["r"] = t, r
+        return 0.0, {}
+
+    base = dict(
+        unit="", higher_is_better=False, value_range=(0.0, math.inf), description="d", reference="r",
+        input_space="bt2020-linear", config_template="x | protocol {protocol}", compute=keep,
+    )  # fmt: skip
+    register_metric(Metric(name="lin2020", **base))
+    register_metric(Metric(name="opt_in", default=False, **base))
+    ref709 = _hdr(rng)
+    test709 = ref709 * 1.5
+    test709[0, 0] = 12000.0  # above the PQ peak: counted, not clipped (the metric decides)
+    res = get_metric("lin2020")(test709, ref709, primaries="bt709")
+    m = _cs_matrix("bt709", "bt2020")
+    np.testing.assert_allclose(seen["t"], test709 @ m.T, rtol=1e-12)
+    np.testing.assert_allclose(seen["r"], ref709 @ m.T, rtol=1e-12)
+    assert (res.extras["n_above_pq_peak_test"], res.extras["n_above_pq_peak_ref"]) == (3, 0)
+    get_metric("lin2020")(test709 @ m.T, ref709 @ m.T, primaries="bt2020")
+    np.testing.assert_array_equal(seen["r"], ref709 @ m.T)  # BT.2020 input is used as it is
+
+    from bench.metrics.registry import default_metric_names
+
+    assert "lin2020" in default_metric_names() and "opt_in" not in default_metric_names()
+    assert "opt_in" in [x.name for x in list_metrics()]
+    computed = compute_metrics(ref709, ref709, primaries="bt709")
+    assert "lin2020" in computed and "opt_in" not in computed
+    assert list(compute_metrics(ref709, ref709, names=["opt_in"], primaries="bt709")) == ["opt_in"]
+
+
 # --------------------------------------------------------------------------- hdrvdp2 entry
 def _hdrvdp2_or_skip():
     try:
