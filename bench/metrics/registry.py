@@ -295,6 +295,13 @@ def _pu21_ssim(t: np.ndarray, r: np.ndarray, ppd: float) -> tuple[float, dict[st
     return pu21_ssim(t, r), {}
 
 
+def _delta_e_itp(t: np.ndarray, r: np.ndarray, ppd: float) -> tuple[float, dict[str, Any]]:
+    from bench.metrics.deltaeitp import delta_e_itp
+
+    res = delta_e_itp(t, r, check=False)  # checked by Metric.__call__
+    return res.mean, res.summary()
+
+
 def _hdrvdp2_original(t: np.ndarray, r: np.ndarray, ppd: float, backend: str) -> tuple[float, dict[str, Any], str]:
     from bench.backends.originals import describe, hdrvdp2_original
 
@@ -409,6 +416,23 @@ for _m in (
         compute=_pu21_ssim,
         original=_pu21_original("SSIM"),
         crosscheck_tol=(1e-4, 0.0),
+    ),
+    Metric(
+        name="delta_e_itp",
+        unit="ΔE_ITP",
+        higher_is_better=False,
+        value_range=(0.0, math.inf),
+        description="ITU-R BT.2124 colour difference (ICtCp, PQ), mean over pixels, on the 1000-nit BT.2020 display",
+        reference=(
+            "ITU-R BT.2124-0 (2019), ICtCp of ITU-R BT.2100-2; agrees with colour-science's "
+            "delta_E_ITP(RGB_to_ICtCp(.)) to 1e-6"
+        ),
+        input_space="bt2020-linear",
+        config_template=(
+            "delta_e_itp bt2124 | ictcp pq bt2020 | peak 1000 black 0.005 (clip per channel) "
+            "| mean over pixels | protocol {protocol}"
+        ),
+        compute=_delta_e_itp,
     ),
 ):
     register_metric(_m)

@@ -26,8 +26,8 @@ from bench.metrics.registry import (
 )
 from itmn.errors import ConfigError, ImageError
 
-NAMES = ["hdrvdp2", "mpsnr", "mpsnr_toolbox", "ssim", "pu21_psnr", "pu21_ssim"]
-CPU_NAMES = ["mpsnr", "mpsnr_toolbox", "ssim", "pu21_psnr", "pu21_ssim"]
+NAMES = ["hdrvdp2", "mpsnr", "mpsnr_toolbox", "ssim", "pu21_psnr", "pu21_ssim", "delta_e_itp"]
+CPU_NAMES = ["mpsnr", "mpsnr_toolbox", "ssim", "pu21_psnr", "pu21_ssim", "delta_e_itp"]
 
 
 def _hdr(rng: np.random.Generator, h: int = 40, w: int = 48) -> np.ndarray:
@@ -51,14 +51,15 @@ def test_registered_names_in_table_order() -> None:
 
 def test_metadata() -> None:
     for m in list_metrics():
-        assert m.higher_is_better is True  # every protocol v1 metric is a quality (not an error)
+        # the protocol v1 metrics are qualities; delta_e_itp is a colour difference (an error)
+        assert m.higher_is_better is (m.name != "delta_e_itp"), m.name
         lo, hi = m.value_range
         assert lo < hi
         assert m.description and m.reference
     assert get_metric("mpsnr").unit == get_metric("pu21_psnr").unit == "dB"
     assert get_metric("ssim").value_range == (-1.0, 1.0)
     assert get_metric("ssim").input_space == "bt2020-pq"
-    assert {get_metric(n).input_space for n in NAMES if n != "ssim"} == {"bt709-linear"}
+    assert {get_metric(n).input_space for n in NAMES if n not in ("ssim", "delta_e_itp")} == {"bt709-linear"}
     assert get_metric("hdrvdp2").summary_extras == ("P_det", "C_max")
 
 
@@ -140,6 +141,7 @@ def test_identical_images_give_best_scores(rng: np.random.Generator) -> None:
     res = compute_metrics(ref, ref.copy(), names=CPU_NAMES)
     assert res["mpsnr"].value == res["mpsnr_toolbox"].value == res["pu21_psnr"].value == math.inf
     assert res["ssim"].value == 1.0 and res["pu21_ssim"].value == 1.0
+    assert res["delta_e_itp"].value == 0.0
 
 
 def test_compute_metrics_subset_order_and_unknown_names(rng: np.random.Generator) -> None:
