@@ -33,6 +33,9 @@ name -> configuration string) and "inputs" (files, primaries, ppd, protocol). No
 (the infinite PSNR of identical images) are written as the strings "inf", "-inf", "nan", so the
 output is strict JSON; float("inf") reads them back.
 
+Metrics: without --metric, every registered metric except the opt-in ones; cvvdp
+(ColorVideoVDP, optional: pip install "itmn-bench[cvvdp]") is computed only when named.
+
 Folder mode (--test-dir, --ref-dir) pairs files by stem, fails naming every image that has no
 counterpart, shows a progress bar, and with --out writes a per-image CSV atomically (infinite
 values as inf) plus <out>.meta.json with run metadata and configuration strings.
@@ -47,6 +50,7 @@ Examples:
   itmn-bench score pred.exr ref.exr --json
   itmn-bench score pred.exr ref.exr --metric hdrvdp2 --backend octave --hdrvdp-path ~/hdrvdp-2.2.2
   itmn-bench score pred.npy ref.npy --primaries bt2020 --metric mpsnr ssim
+  itmn-bench score pred.exr ref.exr --metric delta_e_itp cvvdp --json
   itmn-bench score --test-dir results/huo --ref-dir prepared/hdr --out scores.csv
 """
 
@@ -54,7 +58,7 @@ Examples:
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "score",
-        help="score HDR images with HDR-VDP-2, mPSNR, SSIM, PU21 (protocol v1)",
+        help="score HDR images with HDR-VDP-2, mPSNR, SSIM, PU21, ΔE_ITP (protocol v1), ColorVideoVDP",
         description=_SCORE_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -83,7 +87,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def add_metric_arguments(p: argparse.ArgumentParser, metric_help: str) -> None:
     """``--metric NAME...``, ``--ppd``, ``--primaries``: shared by score and crosscheck."""
     p.add_argument("--metric", dest="metrics", action="extend", nargs="+", metavar="NAME", help=metric_help)
-    p.add_argument("--ppd", type=float, default=30.0, help="pixels per visual degree for hdrvdp2 (default 30)")
+    p.add_argument("--ppd", type=float, default=30.0, help="pixels per visual degree for hdrvdp2 and cvvdp (default 30)")
     p.add_argument(
         "--primaries",
         choices=("bt709", "bt2020"),

@@ -302,6 +302,16 @@ def _delta_e_itp(t: np.ndarray, r: np.ndarray, ppd: float) -> tuple[float, dict[
     return res.mean, res.summary()
 
 
+def _cvvdp(t: np.ndarray, r: np.ndarray, ppd: float) -> tuple[float, dict[str, Any]]:
+    from bench.metrics import colorvideovdp as cv
+
+    res = cv.colorvideovdp(t, r, ppd=ppd)
+    extras: dict[str, Any] = {"cvvdp_info": res.info}
+    if cv.torchvision_workaround_applied():
+        extras["torchvision_ops"] = "unavailable: nms/qnms schemas defined (pytorch/vision#9085), computation unchanged"
+    return res.jod, extras
+
+
 def _hdrvdp2_original(t: np.ndarray, r: np.ndarray, ppd: float, backend: str) -> tuple[float, dict[str, Any], str]:
     from bench.backends.originals import describe, hdrvdp2_original
 
@@ -326,6 +336,12 @@ def _pu21_original(which: str) -> OriginalFn:
         return pu21_original(t, r, which, backend=backend), {}, describe("pu21", backend)
 
     return original
+
+
+def _cvvdp_config_template() -> str:
+    from bench.metrics.colorvideovdp import config_template  # cheap: does not import cvvdp or torch
+
+    return config_template()
 
 
 _MPSNR_REF = "Munkberg et al. 2006, 'High dynamic range texture compression for graphics hardware'"
@@ -433,6 +449,20 @@ for _m in (
             "| mean over pixels | protocol {protocol}"
         ),
         compute=_delta_e_itp,
+    ),
+    Metric(
+        name="cvvdp",
+        unit="JOD",
+        higher_is_better=True,
+        value_range=(-math.inf, 10.0),
+        description="ColorVideoVDP quality in JOD (10 = no visible difference) on the 1000-nit BT.2020 display; "
+        "optional extra [cvvdp]",
+        reference="Mantiuk et al. 2024, 'ColorVideoVDP: a visual difference predictor for image, video and display "
+        "distortions'; gfxdisp/ColorVideoVDP (PyPI cvvdp)",
+        input_space="bt2020-linear",
+        config_template=_cvvdp_config_template(),
+        compute=_cvvdp,
+        default=False,  # optional dependency, seconds per image on a CPU: computed when named
     ),
 ):
     register_metric(_m)
