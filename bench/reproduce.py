@@ -33,6 +33,9 @@ from typing import Any
 
 import pandas as pd
 
+# which metrics are scored and shown as columns (--metrics); METRIC_DIGITS and TABLE_METRICS are
+# re-exported for existing imports
+from bench.columns import METRIC_DIGITS, TABLE_METRICS, metric_columns  # noqa: F401
 from itmn.errors import ItmnError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -54,8 +57,6 @@ LABELS = {
 }
 #: Fig. 2 (i): the learning rates compared (the main run is the 1e-4 step-decay one)
 LR_SWEEP = (1e-3, 1e-6)
-TABLE_METRICS = ("hdrvdp2", "mpsnr", "ssim")
-METRIC_DIGITS = {"hdrvdp2": 2, "mpsnr": 2, "ssim": 4, "mpsnr_toolbox": 2, "pu21_psnr": 2, "pu21_ssim": 4}
 
 
 def log(msg: str) -> None:
@@ -80,6 +81,7 @@ class Options:
     progress: bool = True
     ppd: float = 30.0
     set_overrides: list[str] = field(default_factory=list)
+    metrics: tuple[str, ...] | None = None  # --metrics: table columns (None: the paper's three)
 
     @property
     def slug(self) -> str:
@@ -315,6 +317,7 @@ def method_targets(opts: Options, runs: dict[str, str]) -> list[Any]:
 
 
 def evaluate_all(opts: Options, prepared_root: Path, runs: dict[str, str]) -> dict[str, Any]:
+    from bench.columns import scored_metrics
     from bench.evaluate import expand_split, score_split
     from itmn.data.dataset import PreparedDataset
 
@@ -331,7 +334,7 @@ def evaluate_all(opts: Options, prepared_root: Path, runs: dict[str, str]) -> di
     before = files_state()
     for target in method_targets(opts, runs):
         preds = expand_split(target, ds, names, opts.work_dir / "predictions" / target.name, progress=opts.progress)
-        r, c = score_split(target, preds, ds, opts.work_dir / "scores" / target.name, ppd=opts.ppd, progress=opts.progress)
+        r, c = score_split(target, preds, ds, opts.work_dir / "scores" / target.name, metrics=scored_metrics(opts.metrics), ppd=opts.ppd, progress=opts.progress)
         rows += r
         configs.update(c)
         method_configs[target.name] = target.config
@@ -345,26 +348,17 @@ def evaluate_all(opts: Options, prepared_root: Path, runs: dict[str, str]) -> di
 
 
 # --------------------------------------------------------------------------- tables
-def metric_columns(names: Sequence[str] = TABLE_METRICS) -> list[Any]:
-    from bench.metrics.registry import get_metric
-    from bench.tables import MetricColumn
-
-    cols = []
-    for n in names:
-        m = get_metric(n)
-        cols.append(MetricColumn(n, getattr(m, "display_name", None) or _METRIC_LABELS.get(n, n), m.higher_is_better, METRIC_DIGITS.get(n, 3)))
-    return cols
-
-
-_METRIC_LABELS = {"hdrvdp2": "HDR-VDP-2", "mpsnr": "mPSNR", "ssim": "SSIM", "mpsnr_toolbox": "mPSNR (toolbox)", "pu21_psnr": "PU21-PSNR", "pu21_ssim": "PU21-SSIM"}
-
-
-def write_tables(kind: str, results_dir: Path, scores: pd.DataFrame, *, dataset_note: str) -> dict[str, Path]:
-    """Render ``<kind>.csv|md|tex`` in ``results_dir`` from the per-image ``scores`` only."""
+def write_tables(
+    kind: str, results_dir: Path, scores: pd.DataFrame, *, dataset_note: str, metrics: Sequence[str] | None = None
+) -> dict[str, Path]:
+    """Render ``<kind>.csv|md|tex`` in ``results_dir`` from the per-image ``scores`` only, with the
+    ``metrics`` columns (default: the paper's three; see bench.columns)."""
     from bench import paper, tables
+    from bench.columns import check_scores_have, table_metrics
     from itmn.hdrio import atomic_path
 
-    metrics = metric_columns()
+    check_scores_have(scores, table_metrics(metrics))
+    metrics = metric_columns(table_metrics(metrics))
     methods = list(dict.fromkeys(scores["method"]))
     labels = dict(LABELS)
     if kind == "table1":
@@ -473,6 +467,7 @@ def _lr_label(run_dir: Path) -> str:
 
 # --------------------------------------------------------------------------- main
 def reproduce(opts: Options) -> Path:
+    from bench.columns import table_metrics
     from itmn.data.prepare import prepare_dataset
     from itmn.runinfo import collect_run_metadata, write_json_atomic
 
@@ -500,7 +495,7 @@ def reproduce(opts: Options) -> Path:
     with atomic_path(res / f"{prefix}scores.csv") as tmp:
         scores.to_csv(tmp, index=False, float_format="%.10g")
     note = f"here: {scores['image'].nunique()} public HDR photographs (dataset {opts.dataset!r}, profile {opts.profile!r})."
-    files = run_stage(state, "tables", lambda: {"_value": write_tables(opts.table, res, scores, dataset_note=note)})
+    files = run_stage(state, "tables", lambda: {"_value": write_tables(opts.table, res, scores, dataset_note=note, metrics=opts.metrics)})
     if opts.figures:
         methods = list(dict.fromkeys(scores["method"]))
         run_stage(state, "figures", lambda: {"_value": write_figures(opts, root, runs, methods)})
@@ -517,6 +512,7 @@ def reproduce(opts: Options) -> Path:
         test_images=sorted(scores["image"].unique()),
         seed={s.name: s.config.run.seed for s in specs},
         metric_configs=metric_cfgs,
+        table_metrics=list(table_metrics(opts.metrics)),
         method_configs=method_cfgs,
         training_runs={s.name: {"run_dir": os.path.relpath(s.run_dir, REPO), "config_hash": __import__("itmn.train", fromlist=["config_hash"]).config_hash(s.config)} for s in specs},
         wall_seconds_per_stage={k: v.get("work_seconds") for k, v in state.data["stages"].items()},
@@ -553,9 +549,18 @@ def add_arguments(p: argparse.ArgumentParser, *, with_table: bool) -> None:
     p.add_argument("--no-figures", dest="figures", action="store_false", help="skip the figures")
     p.add_argument("--no-lr-sweep", dest="lr_sweep", action="store_false", help="skip the Fig. 2(i) learning-rate runs")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
+    add_metrics_argument(p)
+
+
+def add_metrics_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--metrics", action="append", default=None, metavar="NAME,NAME,...",
+                   help="table columns, in order (default hdrvdp2,mpsnr,ssim); metrics not scored by default "
+                   "(e.g. delta_e_itp, cvvdp) are scored too; see `itmn-bench metrics`")
 
 
 def options_from_args(args: argparse.Namespace, table: str) -> Options:
+    from bench.columns import parse_metric_list
+
     profile, reason = choose_profile(args.profile)
     jobs = args.jobs
     if jobs is None:
@@ -564,7 +569,7 @@ def options_from_args(args: argparse.Namespace, table: str) -> Options:
         table=table, profile=profile, profile_reason=reason, dataset=args.dataset, mirror=args.mirror,
         cache=args.cache, work=args.work.resolve(), results=args.results.resolve(), device=args.device, jobs=jobs,
         figures=args.figures, lr_sweep=args.lr_sweep and table == "table1", progress=args.progress,
-        set_overrides=args.set_overrides,
+        set_overrides=args.set_overrides, metrics=parse_metric_list(getattr(args, "metrics", None)),
     )  # fmt: skip
 
 
