@@ -164,3 +164,17 @@ def test_agrees_with_cvvdp_called_directly(tmp_path: Path, rng: np.random.Genera
     t709, r709 = (np.clip(x @ m.T, 0.005, 1000.0) for x in (test, ref))
     ours709 = get_metric("cvvdp")(t709, r709, primaries="bt709").value
     assert ours709 == pytest.approx(_direct(tmp_path, t709, r709, "BT.709-linear"), abs=1e-3)  # 1e-6 measured
+
+
+@needs_cvvdp
+def test_score_command(tmp_path: Path, rng: np.random.Generator, capsys) -> None:
+    import bench.cli
+
+    ref = _hdr(rng).astype(np.float32)
+    np.save(tmp_path / "ref.npy", ref)
+    rc = bench.cli.main([
+        "score", str(tmp_path / "ref.npy"), str(tmp_path / "ref.npy"), "--primaries", "bt2020", "--metric", "cvvdp", "--json",
+    ])  # fmt: skip
+    obj = json.loads(capsys.readouterr().out)
+    assert rc == 0 and obj["cvvdp"] == 10.0 and set(obj) == {"cvvdp", "config", "inputs"}
+    assert obj["config"]["cvvdp"] == get_metric("cvvdp").config()

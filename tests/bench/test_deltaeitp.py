@@ -166,3 +166,35 @@ def test_bad_input_names_the_file() -> None:
     ref = np.full((4, 4, 3), 0.5)
     with pytest.raises(ImageError, match=r"^pred\.exr: test image: values lie"):
         delta_e_itp(ref, ref * 100.0, test_source="pred.exr")
+
+
+def test_score_command_json_and_csv(tmp_path: Path, rng: np.random.Generator, capsys) -> None:
+    import csv
+    import json
+
+    import bench.cli
+
+    ref = _synthetic(rng).astype(np.float32)
+    test = np.clip(ref * rng.uniform(0.9, 1.1, ref.shape), 0.005, 1000.0).astype(np.float32)
+    for d in ("t", "r"):
+        (tmp_path / d).mkdir()
+    np.save(tmp_path / "t" / "a.npy", test)
+    np.save(tmp_path / "r" / "a.npy", ref)
+    want = delta_e_itp(test, ref).mean
+    rc = bench.cli.main([
+        "score", str(tmp_path / "t" / "a.npy"), str(tmp_path / "r" / "a.npy"), "--primaries", "bt2020",
+        "--metric", "delta_e_itp", "--json",
+    ])  # fmt: skip
+    obj = json.loads(capsys.readouterr().out)
+    assert rc == 0 and obj["delta_e_itp"] == pytest.approx(want, rel=1e-12)
+    assert obj["config"]["delta_e_itp"] == get_metric("delta_e_itp").config()
+    out = tmp_path / "s.csv"
+    rc = bench.cli.main([
+        "score", "--test-dir", str(tmp_path / "t"), "--ref-dir", str(tmp_path / "r"), "--primaries", "bt2020",
+        "--metric", "delta_e_itp", "mpsnr", "--out", str(out),
+    ])  # fmt: skip
+    assert rc == 0
+    rows = list(csv.DictReader(out.open()))
+    assert [r["image"] for r in rows] == ["a"] and float(rows[0]["delta_e_itp"]) == pytest.approx(want, rel=1e-12)
+    meta = json.loads((tmp_path / "s.csv.meta.json").read_text())
+    assert meta["metric_config"]["delta_e_itp"].startswith("delta_e_itp bt2124")
