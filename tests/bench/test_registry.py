@@ -26,7 +26,7 @@ from bench.metrics.registry import (
 )
 from itmn.errors import ConfigError, ImageError
 
-NAMES = ["hdrvdp2", "mpsnr", "mpsnr_toolbox", "ssim", "pu21_psnr", "pu21_ssim", "delta_e_itp"]
+NAMES = ["hdrvdp2", "mpsnr", "mpsnr_toolbox", "ssim", "pu21_psnr", "pu21_ssim", "delta_e_itp", "cvvdp"]
 CPU_NAMES = ["mpsnr", "mpsnr_toolbox", "ssim", "pu21_psnr", "pu21_ssim", "delta_e_itp"]
 
 
@@ -46,7 +46,10 @@ def _cs_matrix(src: str, dst: str) -> np.ndarray:
 
 
 def test_registered_names_in_table_order() -> None:
+    from bench.metrics.registry import default_metric_names
+
     assert [m.name for m in list_metrics()] == NAMES
+    assert default_metric_names() == NAMES[:-1]  # cvvdp (optional package) only when named
 
 
 def test_metadata() -> None:
@@ -59,7 +62,7 @@ def test_metadata() -> None:
     assert get_metric("mpsnr").unit == get_metric("pu21_psnr").unit == "dB"
     assert get_metric("ssim").value_range == (-1.0, 1.0)
     assert get_metric("ssim").input_space == "bt2020-pq"
-    assert {get_metric(n).input_space for n in NAMES if n not in ("ssim", "delta_e_itp")} == {"bt709-linear"}
+    assert {get_metric(n).input_space for n in NAMES if n not in ("ssim", "delta_e_itp", "cvvdp")} == {"bt709-linear"}
     assert get_metric("hdrvdp2").summary_extras == ("P_det", "C_max")
 
 
