@@ -72,7 +72,9 @@ def scored_metrics(selected: Sequence[str] | None, default: Sequence[str] | None
     """The metrics each image is scored with: ``default`` (:data:`bench.evaluate.DEFAULT_METRICS`)
     followed by the selected ones it lacks. Without a selection: ``default`` exactly."""
     if default is None:
-        from bench.evaluate import DEFAULT_METRICS as default
+        from bench.evaluate import DEFAULT_METRICS
+
+        default = DEFAULT_METRICS
     base = tuple(default)
     return base + tuple(n for n in (selected or ()) if n not in base)
 

@@ -358,7 +358,7 @@ def write_tables(
     from itmn.hdrio import atomic_path
 
     check_scores_have(scores, table_metrics(metrics))
-    metrics = metric_columns(table_metrics(metrics))
+    columns = metric_columns(table_metrics(metrics))
     methods = list(dict.fromkeys(scores["method"]))
     labels = dict(LABELS)
     if kind == "table1":
@@ -373,18 +373,18 @@ def write_tables(
         )
         labels.update({paper.table2_method_name(a, lam): f"α={a:.0e}, λ={lam:.0e}" for a, lam in zip(t2["alpha"], t2["lambda"])})
         inferred, caveat = set(), ""
-    summary = tables.summarize(scores, methods, metrics, paper_df)
-    ranks = tables.rankings(summary, metrics)
-    abl = tables.ablation_directions(scores, metrics, paper_df) if kind == "table1" else pd.DataFrame()
+    summary = tables.summarize(scores, methods, columns, paper_df)
+    ranks = tables.rankings(summary, columns)
+    abl = tables.ablation_directions(scores, columns, paper_df) if kind == "table1" else pd.DataFrame()
     what = (
         "the ranking of the methods and the direction of the ablations"
         if kind == "table1"
         else "the ordering of the alpha/lambda settings (in the paper, alpha=1e5 with lambda=1e4 is best on all three metrics)"
     )
-    text = tables.summary_paragraph(summary, ranks, abl, metrics, labels, dataset_note=dataset_note, what=what)
+    text = tables.summary_paragraph(summary, ranks, abl, columns, labels, dataset_note=dataset_note, what=what)
     n_img = int(summary["n_images"].max())
     title = "Table 1: comparison of methods" if kind == "table1" else "Table 2: iTMN with different alpha/lambda"
-    md = [f"# {title} (reproduced)\n", tables.render_markdown(summary, methods, metrics, labels, inferred)]
+    md = [f"# {title} (reproduced)\n", tables.render_markdown(summary, methods, columns, labels, inferred)]
     md.append(f"\nMeans over {n_img} test images with 95% bootstrap CIs; paper = the published value; Δ = reproduced − paper.")
     if inferred:
         md.append(f"† {caveat}")
@@ -399,10 +399,10 @@ def write_tables(
     md.append("\n\n## What reproduced\n\n" + text)
     out = {}
     targets = {
-        f"{kind}.csv": tables.wide_table(summary, methods, metrics, labels).to_csv(index=False, float_format="%.6g"),
+        f"{kind}.csv": tables.wide_table(summary, methods, columns, labels).to_csv(index=False, float_format="%.6g"),
         f"{kind}.md": "\n".join(md) + "\n",
         f"{kind}.tex": tables.render_latex(
-            summary, methods, metrics, labels,
+            summary, methods, columns, labels,
             caption=f"{title}. Mean over {n_img} test images with 95\\% bootstrap CI; paper values beside. "
             + ("$^\\dagger$Column attribution inferred from the paper's text." if inferred else ""),
             label=f"tab:itmn-{kind}", inferred=inferred,

@@ -343,7 +343,7 @@ def metrics_command(args: argparse.Namespace) -> int:
         for it in items
     ]  # fmt: skip
     print(tabulate(rows, headers=["metric", "unit", "better", "range", "input", "description"]))
-    opt_in = [it["name"] for it in items if not it["default"]]
+    opt_in = [m.name for m in list_metrics() if not m.default]
     if opt_in:
         print(f"\ncomputed only when named (--metric): {', '.join(opt_in)}")
     print()
