@@ -121,7 +121,7 @@ def ablation_directions(
                 sign * full.loc[images, m.name].to_numpy(float), sign * red.loc[images, m.name].to_numpy(float)
             )
             paper_gain = float("nan")
-            if paper is not None and ab.full in paper.index and ab.reduced in paper.index:
+            if paper is not None and ab.full in paper.index and ab.reduced in paper.index and m.name in paper.columns:
                 paper_gain = sign * float(paper.loc[ab.full, m.name] - paper.loc[ab.reduced, m.name])
             if ci.lo > 0:
                 verdict = "hurts"
@@ -209,7 +209,7 @@ def render_markdown(
 
 
 def _tex_escape(s: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#")):
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"), ("Δ", r"$\Delta$")):
         s = s.replace(a, b)
     return s
 
@@ -279,6 +279,8 @@ def summary_paragraph(
         verdict = "the same best method as the paper" if r["same_winner"] else (
             f"a different best method from the paper's {labels.get(paper_first, paper_first)}"
         )
+        if not paper_first:  # a metric the paper does not report
+            verdict = "the paper does not report this metric"
         tau = r["kendall_tau"]
         tau_s = f"Kendall's tau with the paper's order {tau:+.2f}" if np.isfinite(tau) else "no paper order"
         parts.append(f"{m.label}: best is {order[0]} — {verdict}; {tau_s}.")
@@ -294,6 +296,7 @@ def summary_paragraph(
             text += ("; it " if hurts else " ") + f"improves {', '.join(helps)}"
         if not hurts and not helps:
             text += " makes no difference beyond the 95% CI on any metric"
-        text += f" (the paper's direction is reproduced on {agree} of {len(grp)} metrics)."
+        with_paper = sum(1 for a in grp["agrees_with_paper"] if a is not None)  # metrics the paper reports
+        text += f" (the paper's direction is reproduced on {agree} of {with_paper} metrics)."
         parts.append(text)
     return " ".join(parts) + "\n"

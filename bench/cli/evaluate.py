@@ -47,9 +47,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--table", choices=("table1", "table2"), default="table1", help="which table to render (default table1)")
     p.add_argument("--ppd", type=float, default=30.0, help="HDR-VDP-2 pixels per degree (default 30, protocol v1)")
     p.add_argument("--no-progress", dest="progress", action="store_false")
-    p.set_defaults(handler="bench.cli.evaluate:evaluate_command")
+    from bench.cli.reproduce import add_arguments, add_metrics_argument
 
-    from bench.cli.reproduce import add_arguments
+    add_metrics_argument(p)
+    p.set_defaults(handler="bench.cli.evaluate:evaluate_command")
 
     r = subparsers.add_parser(
         "reproduce", help="reproduce the paper's Table 1 or 2 end to end (what `nox -s reproduce_table1` runs)",
@@ -65,12 +66,14 @@ def evaluate_command(args: argparse.Namespace) -> int:
 
     from bench import evaluate
     from bench.cli.expand import parse_params
+    from bench.columns import check_scores_have, parse_metric_list, scored_metrics, table_metrics
     from bench.reproduce import write_tables
     from itmn.atomic import atomic_path
     from itmn.data.dataset import PreparedDataset
     from itmn.data.registry import resolve_prepared
     from itmn.errors import ConfigError
 
+    selected = parse_metric_list(args.metrics)
     root = resolve_prepared(args.dataset, args.cache)
     ds = PreparedDataset(root)
     names = ds.names("test")
@@ -87,7 +90,10 @@ def evaluate_command(args: argparse.Namespace) -> int:
     results: Path = args.results
     work = args.work or results / "_work"
     preds = evaluate.expand_split(target, ds, names, work / "predictions" / _safe(target.name), progress=args.progress)
-    rows, configs = evaluate.score_split(target, preds, ds, work / "scores" / _safe(target.name), ppd=args.ppd, progress=args.progress)
+    rows, configs = evaluate.score_split(
+        target, preds, ds, work / "scores" / _safe(target.name), metrics=scored_metrics(selected), ppd=args.ppd,
+        progress=args.progress,
+    )  # fmt: skip
     new = pd.DataFrame(rows)
     scores_csv = results / "scores.csv"
     if scores_csv.is_file():
@@ -96,11 +102,15 @@ def evaluate_command(args: argparse.Namespace) -> int:
         scores = pd.concat([old, new], ignore_index=True)
     else:
         scores = new
+    check_scores_have(scores, table_metrics(selected))  # before anything is written
     results.mkdir(parents=True, exist_ok=True)
     with atomic_path(scores_csv) as tmp:
         scores.to_csv(tmp, index=False, float_format="%.10g")
-    write_tables(args.table, results, scores, dataset_note=f"here: {len(names)} test images of dataset {args.dataset!r}.")
-    mean = new[[c for c in ("hdrvdp2", "mpsnr", "ssim") if c in new]].mean()
+    write_tables(
+        args.table, results, scores, dataset_note=f"here: {len(names)} test images of dataset {args.dataset!r}.",
+        metrics=selected,
+    )  # fmt: skip
+    mean = new[[c for c in table_metrics(selected) if c in new]].mean()
     print(f"{target.name}: " + ", ".join(f"{k} {v:.4g}" for k, v in mean.items()) + f" (mean over {len(new)} images)")
     print(f"config: {target.config}")
     print(f"wrote {scores_csv} and {results / (args.table + '.md')}")

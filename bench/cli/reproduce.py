@@ -39,9 +39,18 @@ def add_arguments(p: argparse.ArgumentParser, *, with_table: bool) -> None:
     p.add_argument("--no-figures", dest="figures", action="store_false", help="skip the figures")
     p.add_argument("--no-lr-sweep", dest="lr_sweep", action="store_false", help="skip the Fig. 2(i) learning-rate runs")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
+    add_metrics_argument(p)
+
+
+def add_metrics_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--metrics", action="append", default=None, metavar="NAME,NAME,...",
+                   help="table columns, in order (default hdrvdp2,mpsnr,ssim); metrics not scored by default "
+                   "(e.g. delta_e_itp, cvvdp) are scored too; see `itmn-bench metrics`")
 
 
 def options_from_args(args: argparse.Namespace, table: str) -> Options:
+    from bench.columns import parse_metric_list
+
     profile, reason = choose_profile(args.profile)
     jobs = args.jobs
     if jobs is None:
@@ -50,7 +59,7 @@ def options_from_args(args: argparse.Namespace, table: str) -> Options:
         table=table, profile=profile, profile_reason=reason, dataset=args.dataset, mirror=args.mirror,
         cache=args.cache, work=args.work.resolve(), results=args.results.resolve(), device=args.device, jobs=jobs,
         figures=args.figures, lr_sweep=args.lr_sweep and table == "table1", progress=args.progress,
-        set_overrides=args.set_overrides,
+        set_overrides=args.set_overrides, metrics=parse_metric_list(getattr(args, "metrics", None)),
     )  # fmt: skip
 
 

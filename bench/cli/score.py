@@ -33,6 +33,9 @@ name -> configuration string) and "inputs" (files, primaries, ppd, protocol). No
 (the infinite PSNR of identical images) are written as the strings "inf", "-inf", "nan", so the
 output is strict JSON; float("inf") reads them back.
 
+Metrics: without --metric, every registered metric except the opt-in ones; cvvdp
+(ColorVideoVDP, optional: pip install "itmn-bench[cvvdp]") is computed only when named.
+
 Folder mode (--test-dir, --ref-dir) pairs files by stem, fails naming every image that has no
 counterpart, shows a progress bar, and with --out writes a per-image CSV atomically (infinite
 values as inf) plus <out>.meta.json with run metadata and configuration strings.
@@ -47,6 +50,7 @@ Examples:
   itmn-bench score pred.exr ref.exr --json
   itmn-bench score pred.exr ref.exr --metric hdrvdp2 --backend octave --hdrvdp-path ~/hdrvdp-2.2.2
   itmn-bench score pred.npy ref.npy --primaries bt2020 --metric mpsnr ssim
+  itmn-bench score pred.exr ref.exr --metric delta_e_itp cvvdp --json
   itmn-bench score --test-dir results/huo --ref-dir prepared/hdr --out scores.csv
 """
 
@@ -54,7 +58,7 @@ Examples:
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "score",
-        help="score HDR images with HDR-VDP-2, mPSNR, SSIM, PU21 (protocol v1)",
+        help="score HDR images with HDR-VDP-2, mPSNR, SSIM, PU21, ΔE_ITP (protocol v1), ColorVideoVDP",
         description=_SCORE_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -63,7 +67,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--test-dir", type=Path, help="folder of test images (folder mode)")
     p.add_argument("--ref-dir", type=Path, help="folder of reference images matched by stem (folder mode)")
     p.add_argument("--out", type=Path, help="folder mode: per-image CSV to write (atomically)")
-    add_metric_arguments(p, "metric(s) to compute (repeatable; default: all registered, see 'itmn-bench metrics')")
+    add_metric_arguments(
+        p, "metric(s) to compute (repeatable; default: the registry's default ones, see 'itmn-bench metrics')"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     add_backend_arguments(p, ("hdrvdp", "hdrtoolbox", "pu21"))
     p.set_defaults(handler="bench.cli.score:score_command")
@@ -81,7 +87,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def add_metric_arguments(p: argparse.ArgumentParser, metric_help: str) -> None:
     """``--metric NAME...``, ``--ppd``, ``--primaries``: shared by score and crosscheck."""
     p.add_argument("--metric", dest="metrics", action="extend", nargs="+", metavar="NAME", help=metric_help)
-    p.add_argument("--ppd", type=float, default=30.0, help="pixels per visual degree for hdrvdp2 (default 30)")
+    p.add_argument("--ppd", type=float, default=30.0, help="pixels per visual degree for hdrvdp2 and cvvdp (default 30)")
     p.add_argument(
         "--primaries",
         choices=("bt709", "bt2020"),
@@ -112,16 +118,16 @@ def _flatten(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def _selected(names: list[str] | None, backend: str = "native") -> list[str]:
-    """The metrics to compute: those named (checked now, before any image is read), else every
-    registered one (for a non-native backend: every one whose original code is configured)."""
-    from bench.metrics.registry import get_metric, list_metrics
+    """The metrics to compute: those named (checked now, before any image is read), else the
+    registry's default ones (for a non-native backend: every one whose original code is configured)."""
+    from bench.metrics.registry import default_metric_names, get_metric
 
     if not names:
         if backend != "native":
             from bench.metrics.registry import configured_original_metrics
 
             return configured_original_metrics()
-        return [m.name for m in list_metrics()]
+        return default_metric_names()
     seen: list[str] = []
     for n in names:
         get_metric(n).check_backend(backend)
@@ -322,6 +328,7 @@ def metrics_command(args: argparse.Namespace) -> int:
             "description": m.description,
             "reference": m.reference,
             "config": m.config(args.ppd),
+            "default": m.default,
         }
         for m in list_metrics()
     ]
@@ -336,6 +343,9 @@ def metrics_command(args: argparse.Namespace) -> int:
         for it in items
     ]  # fmt: skip
     print(tabulate(rows, headers=["metric", "unit", "better", "range", "input", "description"]))
+    opt_in = [m.name for m in list_metrics() if not m.default]
+    if opt_in:
+        print(f"\ncomputed only when named (--metric): {', '.join(opt_in)}")
     print()
     for it in items:
         print(f"{it['name']}: {it['config']}\n    reference: {it['reference']}")

@@ -18,19 +18,18 @@ for Table 2 ``table2_scores.csv``, ``table2_metadata.json``, ``table2.{csv,md,te
 ``figures/``), large intermediate files (runs, predictions, score cache) to ``<work>/<slug>/``.
 """
 
+from bench.columns import TABLE_METRICS, metric_columns
 from bench.reproduce.options import (
     EXTRA_METHODS,
     LABELS,
     LEARNED_VARIANTS,
     LR_SWEEP,
-    METRIC_DIGITS,
     TABLE1_METHODS,
-    TABLE_METRICS,
     Options,
     choose_profile,
 )
 from bench.reproduce.pipeline import reproduce
-from bench.reproduce.tables import metric_columns, write_tables
+from bench.reproduce.tables import write_tables
 from bench.reproduce.training import RunSpec, training_specs
 
 __all__ = [
@@ -38,10 +37,9 @@ __all__ = [
     "LABELS",
     "LEARNED_VARIANTS",
     "LR_SWEEP",
-    "METRIC_DIGITS",
     "TABLE1_METHODS",
-    "TABLE_METRICS",
     "Options",
+    "TABLE_METRICS",
     "RunSpec",
     "choose_profile",
     "metric_columns",

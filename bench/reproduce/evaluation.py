@@ -27,6 +27,7 @@ def method_targets(opts: Options, runs: dict[str, str]) -> list[Any]:
 
 
 def evaluate_all(opts: Options, prepared_root: Path, runs: dict[str, str]) -> dict[str, Any]:
+    from bench.columns import scored_metrics
     from bench.evaluate import expand_split, score_split
     from itmn.data.dataset import PreparedDataset
 
@@ -43,7 +44,7 @@ def evaluate_all(opts: Options, prepared_root: Path, runs: dict[str, str]) -> di
     before = files_state()
     for target in method_targets(opts, runs):
         preds = expand_split(target, ds, names, opts.work_dir / "predictions" / target.name, progress=opts.progress)
-        r, c = score_split(target, preds, ds, opts.work_dir / "scores" / target.name, ppd=opts.ppd, progress=opts.progress)
+        r, c = score_split(target, preds, ds, opts.work_dir / "scores" / target.name, metrics=scored_metrics(opts.metrics), ppd=opts.ppd, progress=opts.progress)
         rows += r
         configs.update(c)
         method_configs[target.name] = target.config

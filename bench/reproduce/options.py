@@ -25,8 +25,6 @@ LABELS = {
 }
 #: Fig. 2 (i): the learning rates compared (the main run is the 1e-4 step-decay one)
 LR_SWEEP = (1e-3, 1e-6)
-TABLE_METRICS = ("hdrvdp2", "mpsnr", "ssim")
-METRIC_DIGITS = {"hdrvdp2": 2, "mpsnr": 2, "ssim": 4, "mpsnr_toolbox": 2, "pu21_psnr": 2, "pu21_ssim": 4}
 
 
 def log(msg: str) -> None:
@@ -51,6 +49,7 @@ class Options:
     progress: bool = True
     ppd: float = 30.0
     set_overrides: list[str] = field(default_factory=list)
+    metrics: tuple[str, ...] | None = None  # --metrics: table columns (None: the paper's three)
 
     @property
     def slug(self) -> str:

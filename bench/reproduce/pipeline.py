@@ -18,6 +18,7 @@ from bench.reproduce.training import train_all, training_specs
 
 
 def reproduce(opts: Options) -> Path:
+    from bench.columns import table_metrics
     from itmn.atomic import write_json
     from itmn.data.prepare import prepare_dataset
     from itmn.runinfo import collect_run_metadata
@@ -46,7 +47,7 @@ def reproduce(opts: Options) -> Path:
     with atomic_path(res / f"{prefix}scores.csv") as tmp:
         scores.to_csv(tmp, index=False, float_format="%.10g")
     note = f"here: {scores['image'].nunique()} public HDR photographs (dataset {opts.dataset!r}, profile {opts.profile!r})."
-    files = run_stage(state, "tables", lambda: {"_value": write_tables(opts.table, res, scores, dataset_note=note)})
+    files = run_stage(state, "tables", lambda: {"_value": write_tables(opts.table, res, scores, dataset_note=note, metrics=opts.metrics)})
     if opts.figures:
         methods = list(dict.fromkeys(scores["method"]))
         run_stage(state, "figures", lambda: {"_value": write_figures(opts, root, runs, methods)})
@@ -63,6 +64,7 @@ def reproduce(opts: Options) -> Path:
         test_images=sorted(scores["image"].unique()),
         seed={s.name: s.config.run.seed for s in specs},
         metric_configs=metric_cfgs,
+        table_metrics=list(table_metrics(opts.metrics)),
         method_configs=method_cfgs,
         training_runs={s.name: {"run_dir": os.path.relpath(s.run_dir, REPO), "config_hash": __import__("itmn.train", fromlist=["config_hash"]).config_hash(s.config)} for s in specs},
         wall_seconds_per_stage={k: v.get("work_seconds") for k, v in state.data["stages"].items()},

@@ -4,33 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from bench.reproduce.options import LABELS, METRIC_DIGITS, TABLE_METRICS
+from bench.columns import metric_columns
+from bench.reproduce.options import LABELS
 
 
-def metric_columns(names: Sequence[str] = TABLE_METRICS) -> list[Any]:
-    from bench.metrics.registry import get_metric
-    from bench.tables import MetricColumn
-
-    cols = []
-    for n in names:
-        m = get_metric(n)
-        cols.append(MetricColumn(n, getattr(m, "display_name", None) or _METRIC_LABELS.get(n, n), m.higher_is_better, METRIC_DIGITS.get(n, 3)))
-    return cols
-
-
-_METRIC_LABELS = {"hdrvdp2": "HDR-VDP-2", "mpsnr": "mPSNR", "ssim": "SSIM", "mpsnr_toolbox": "mPSNR (toolbox)", "pu21_psnr": "PU21-PSNR", "pu21_ssim": "PU21-SSIM"}
-
-
-def write_tables(kind: str, results_dir: Path, scores: pd.DataFrame, *, dataset_note: str) -> dict[str, Path]:
-    """Render ``<kind>.csv|md|tex`` in ``results_dir`` from the per-image ``scores`` only."""
+def write_tables(
+    kind: str, results_dir: Path, scores: pd.DataFrame, *, dataset_note: str, metrics: Sequence[str] | None = None
+) -> dict[str, Path]:
+    """Render ``<kind>.csv|md|tex`` in ``results_dir`` from the per-image ``scores`` only, with the
+    ``metrics`` columns (default: the paper's three; see bench.columns)."""
     from bench import paper, tables
+    from bench.columns import check_scores_have, table_metrics
     from itmn.atomic import atomic_path
 
-    metrics = metric_columns()
+    check_scores_have(scores, table_metrics(metrics))
+    columns = metric_columns(table_metrics(metrics))
     methods = list(dict.fromkeys(scores["method"]))
     labels = dict(LABELS)
     if kind == "table1":
@@ -45,18 +36,18 @@ def write_tables(kind: str, results_dir: Path, scores: pd.DataFrame, *, dataset_
         )
         labels.update({paper.table2_method_name(a, lam): f"α={a:.0e}, λ={lam:.0e}" for a, lam in zip(t2["alpha"], t2["lambda"])})
         inferred, caveat = set(), ""
-    summary = tables.summarize(scores, methods, metrics, paper_df)
-    ranks = tables.rankings(summary, metrics)
-    abl = tables.ablation_directions(scores, metrics, paper_df) if kind == "table1" else pd.DataFrame()
+    summary = tables.summarize(scores, methods, columns, paper_df)
+    ranks = tables.rankings(summary, columns)
+    abl = tables.ablation_directions(scores, columns, paper_df) if kind == "table1" else pd.DataFrame()
     what = (
         "the ranking of the methods and the direction of the ablations"
         if kind == "table1"
         else "the ordering of the alpha/lambda settings (in the paper, alpha=1e5 with lambda=1e4 is best on all three metrics)"
     )
-    text = tables.summary_paragraph(summary, ranks, abl, metrics, labels, dataset_note=dataset_note, what=what)
+    text = tables.summary_paragraph(summary, ranks, abl, columns, labels, dataset_note=dataset_note, what=what)
     n_img = int(summary["n_images"].max())
     title = "Table 1: comparison of methods" if kind == "table1" else "Table 2: iTMN with different alpha/lambda"
-    md = [f"# {title} (reproduced)\n", tables.render_markdown(summary, methods, metrics, labels, inferred)]
+    md = [f"# {title} (reproduced)\n", tables.render_markdown(summary, methods, columns, labels, inferred)]
     md.append(f"\nMeans over {n_img} test images with 95% bootstrap CIs; paper = the published value; Δ = reproduced − paper.")
     if inferred:
         md.append(f"† {caveat}")
@@ -71,10 +62,10 @@ def write_tables(kind: str, results_dir: Path, scores: pd.DataFrame, *, dataset_
     md.append("\n\n## What reproduced\n\n" + text)
     out = {}
     targets = {
-        f"{kind}.csv": tables.wide_table(summary, methods, metrics, labels).to_csv(index=False, float_format="%.6g"),
+        f"{kind}.csv": tables.wide_table(summary, methods, columns, labels).to_csv(index=False, float_format="%.6g"),
         f"{kind}.md": "\n".join(md) + "\n",
         f"{kind}.tex": tables.render_latex(
-            summary, methods, metrics, labels,
+            summary, methods, columns, labels,
             caption=f"{title}. Mean over {n_img} test images with 95\\% bootstrap CI; paper values beside. "
             + ("$^\\dagger$Column attribution inferred from the paper's text." if inferred else ""),
             label=f"tab:itmn-{kind}", inferred=inferred,
@@ -86,4 +77,3 @@ def write_tables(kind: str, results_dir: Path, scores: pd.DataFrame, *, dataset_
             tmp.write_text(content)
         out[fname] = results_dir / fname
     return out
-

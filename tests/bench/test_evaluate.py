@@ -145,3 +145,30 @@ def test_score_cache_is_reused_and_invalidated(prepared: Path, tmp_path: Path) -
     hdrio.write_exr(preds[names[0]], ds.load_hdr(names[0]) * 0.5, primaries="bt2020")
     rows3, _ = evaluate.score_split(target, preds, ds, tmp_path / "c", metrics=("mpsnr",), progress=False)
     assert rows3[0]["mpsnr"] not in (-1.0, rows[0]["mpsnr"])
+
+
+def test_metrics_option_selects_columns(prepared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    results = tmp_path / "results"
+    common = ["--dataset", str(prepared), "--results", str(results), "--no-progress"]
+    _run(["evaluate", "--method", "inverse-gamma", *common], capsys)
+    scores_before = (results / "scores.csv").read_bytes()
+    assert "delta_e_itp" not in pd.read_csv(results / "scores.csv").columns
+    # a column that the rows already there were not scored with: refused, nothing written
+    rc = bench_main(["evaluate", "--method", "huo", "--metrics", "hdrvdp2,delta_e_itp", *common])
+    err = capsys.readouterr().err
+    assert rc == 1 and "no 'delta_e_itp' scores for method(s) inverse-gamma" in err
+    assert (results / "scores.csv").read_bytes() == scores_before
+
+    fresh = tmp_path / "fresh"
+    common = ["--dataset", str(prepared), "--results", str(fresh), "--no-progress"]
+    for method in ("inverse-gamma", "huo"):
+        out = _run(["evaluate", "--method", method, "--metrics", "ssim,delta_e_itp", *common], capsys)
+        assert f"{method}: ssim " in out and "delta_e_itp" in out and "hdrvdp2" not in out
+    scores = pd.read_csv(fresh / "scores.csv")
+    assert set(evaluate.DEFAULT_METRICS) | {"delta_e_itp"} <= set(scores.columns)  # defaults still scored
+    assert np.all(scores["delta_e_itp"] > 0)
+    md = (fresh / "table1.md").read_text()
+    assert "| Method | SSIM ↑ (95% CI) | paper | Δ | ΔE_ITP ↓ (95% CI) | paper | Δ |" in md
+    # the same scores re-rendered without --metrics give the paper's three columns
+    _run(["evaluate", "--method", "huo", *common], capsys)
+    assert "HDR-VDP-2 ↑" in (fresh / "table1.md").read_text() and "ΔE_ITP" not in (fresh / "table1.md").read_text()

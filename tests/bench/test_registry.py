@@ -26,8 +26,8 @@ from bench.metrics.registry import (
 )
 from itmn.errors import ConfigError, ImageError
 
-NAMES = ["hdrvdp2", "mpsnr", "mpsnr_toolbox", "ssim", "pu21_psnr", "pu21_ssim"]
-CPU_NAMES = ["mpsnr", "mpsnr_toolbox", "ssim", "pu21_psnr", "pu21_ssim"]
+NAMES = ["hdrvdp2", "mpsnr", "mpsnr_toolbox", "ssim", "pu21_psnr", "pu21_ssim", "delta_e_itp", "cvvdp"]
+CPU_NAMES = ["mpsnr", "mpsnr_toolbox", "ssim", "pu21_psnr", "pu21_ssim", "delta_e_itp"]
 
 
 def _hdr(rng: np.random.Generator, h: int = 40, w: int = 48) -> np.ndarray:
@@ -46,19 +46,23 @@ def _cs_matrix(src: str, dst: str) -> np.ndarray:
 
 
 def test_registered_names_in_table_order() -> None:
+    from bench.metrics.registry import default_metric_names
+
     assert [m.name for m in list_metrics()] == NAMES
+    assert default_metric_names() == NAMES[:-1]  # cvvdp (optional package) only when named
 
 
 def test_metadata() -> None:
     for m in list_metrics():
-        assert m.higher_is_better is True  # every protocol v1 metric is a quality (not an error)
+        # the protocol v1 metrics are qualities; delta_e_itp is a colour difference (an error)
+        assert m.higher_is_better is (m.name != "delta_e_itp"), m.name
         lo, hi = m.value_range
         assert lo < hi
         assert m.description and m.reference
     assert get_metric("mpsnr").unit == get_metric("pu21_psnr").unit == "dB"
     assert get_metric("ssim").value_range == (-1.0, 1.0)
     assert get_metric("ssim").input_space == "bt2020-pq"
-    assert {get_metric(n).input_space for n in NAMES if n != "ssim"} == {"bt709-linear"}
+    assert {get_metric(n).input_space for n in NAMES if n not in ("ssim", "delta_e_itp", "cvvdp")} == {"bt709-linear"}
     assert get_metric("hdrvdp2").summary_extras == ("P_det", "C_max")
 
 
@@ -140,6 +144,7 @@ def test_identical_images_give_best_scores(rng: np.random.Generator) -> None:
     res = compute_metrics(ref, ref.copy(), names=CPU_NAMES)
     assert res["mpsnr"].value == res["mpsnr_toolbox"].value == res["pu21_psnr"].value == math.inf
     assert res["ssim"].value == 1.0 and res["pu21_ssim"].value == 1.0
+    assert res["delta_e_itp"].value == 0.0
 
 
 def test_compute_metrics_subset_order_and_unknown_names(rng: np.random.Generator) -> None:
@@ -206,7 +211,7 @@ def test_register_a_metric(restore_registry, rng: np.random.Generator) -> None:
         description="mean absolute log error",
         reference="test",
         input_space="bt709-linear",
-        config_template="male | ppd={ppd} | protocol {protocol}",
+        settings=lambda ppd, protocol: f"male | ppd={ppd:g} | {protocol.tag}",
         compute=mean_abs_log_error,
     )
     register_metric(m)
@@ -217,6 +222,39 @@ def test_register_a_metric(restore_registry, rng: np.random.Generator) -> None:
     assert res.value == pytest.approx(np.mean(np.abs(np.log(ref * 2 + 1e-3) - np.log(ref + 1e-3))))
     assert res.extras["ppd_seen"] == 45.0 and res.config == "male | ppd=45 | protocol v1"
     assert [x.name for x in list_metrics()][-1] == "male"
+
+
+def test_bt2020_linear_input_space_and_non_default_metrics(restore_registry, rng: np.random.Generator) -> None:
+    seen: dict[str, np.ndarray] = {}
+
+    def keep(t: np.ndarray, r: np.ndarray, ppd: float) -> tuple[float, dict]:
+        seen["t"], seen["r"] = t, r
+        return 0.0, {}
+
+    base = dict(
+        unit="", higher_is_better=False, value_range=(0.0, math.inf), description="d", reference="r",
+        input_space="bt2020-linear", settings=lambda ppd, protocol: f"x | {protocol.tag}", compute=keep,
+    )  # fmt: skip
+    register_metric(Metric(name="lin2020", **base))
+    register_metric(Metric(name="opt_in", default=False, **base))
+    ref709 = _hdr(rng)
+    test709 = ref709 * 1.5
+    test709[0, 0] = 12000.0  # above the PQ peak: counted, not clipped (the metric decides)
+    res = get_metric("lin2020")(test709, ref709, primaries="bt709")
+    m = _cs_matrix("bt709", "bt2020")
+    np.testing.assert_allclose(seen["t"], test709 @ m.T, rtol=1e-12)
+    np.testing.assert_allclose(seen["r"], ref709 @ m.T, rtol=1e-12)
+    assert (res.extras["n_above_pq_peak_test"], res.extras["n_above_pq_peak_ref"]) == (3, 0)
+    get_metric("lin2020")(test709 @ m.T, ref709 @ m.T, primaries="bt2020")
+    np.testing.assert_array_equal(seen["r"], ref709 @ m.T)  # BT.2020 input is used as it is
+
+    from bench.metrics.registry import default_metric_names
+
+    assert "lin2020" in default_metric_names() and "opt_in" not in default_metric_names()
+    assert "opt_in" in [x.name for x in list_metrics()]
+    computed = compute_metrics(ref709, ref709, primaries="bt709")
+    assert "lin2020" in computed and "opt_in" not in computed
+    assert list(compute_metrics(ref709, ref709, names=["opt_in"], primaries="bt709")) == ["opt_in"]
 
 
 # --------------------------------------------------------------------------- hdrvdp2 entry

@@ -19,7 +19,7 @@ import pytest
 import bench.cli
 from bench.metrics.exposure_psnr import mpsnr_details
 from bench.metrics.pu21 import pu21_psnr
-from bench.metrics.registry import Metric, get_metric, list_metrics, register_metric
+from bench.metrics.registry import Metric, default_metric_names, get_metric, list_metrics, register_metric
 from itmn.hdrio import write_exr
 
 FAST = ["mpsnr", "mpsnr_toolbox", "ssim", "pu21_psnr", "pu21_ssim"]
@@ -116,7 +116,9 @@ def test_json_has_hdrvdp2_detection_numbers(cli, pair, fake_hdrvdp2) -> None:
     rc, out, _ = cli("score", tp, rp, "--json", "--ppd", "60")
     obj = _strict_json(out)
     assert rc == 0
-    assert [k for k in obj if k in {m.name for m in list_metrics()}] == [m.name for m in list_metrics()]
+    # without --metric: every registered metric except the opt-in ones (cvvdp)
+    assert [k for k in obj if k in {m.name for m in list_metrics()}] == default_metric_names()
+    assert "cvvdp" not in obj
     assert (obj["hdrvdp2"], obj["hdrvdp2_P_det"], obj["hdrvdp2_C_max"]) == (87.5, 0.25, 3.5)
     assert obj["config"]["hdrvdp2"] == "hdrvdp2 2.2.2-port | rgb-bt.709 | ppd=60 | protocol v1"
 
