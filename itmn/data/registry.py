@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import urllib.parse
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -42,7 +44,7 @@ class RemoteFile:
     commit: str
     path: str  #: path inside the repository, POSIX separators
     sha256: str
-    size: int  #: bytes
+    size: int | None  #: bytes (None: unknown, only the sha256 is checked)
 
     @property
     def owner(self) -> str:
@@ -68,11 +70,50 @@ class RemoteFile:
 
 
 @dataclass(frozen=True)
+class UrlFile:
+    """A file at any http(s) URL, pinned by its sha256 (a user's own dataset,
+    ``itmn data fetch --manifest``). Cached by content, ``sha256/<sha256>/<file name>``, so two
+    URLs never collide; a mirror may hold it as ``<host>/<URL path>`` or under that same path."""
+
+    url: str
+    sha256: str
+    size: int | None = None  #: bytes (None: unknown, only the sha256 is checked)
+
+    @property
+    def path(self) -> str:
+        """The URL without its scheme (how messages name the file)."""
+        p = urllib.parse.urlparse(self.url)
+        return f"{p.netloc}{p.path}"
+
+    @property
+    def relpath(self) -> PurePosixPath:
+        name = PurePosixPath(urllib.parse.unquote(urllib.parse.urlparse(self.url).path)).name or "file"
+        return PurePosixPath("sha256", self.sha256, name)
+
+    def mirror_relpaths(self) -> tuple[PurePosixPath, ...]:
+        p = urllib.parse.urlparse(self.url)
+        return PurePosixPath(p.netloc, urllib.parse.unquote(p.path).lstrip("/")), self.relpath
+
+
+GITHUB_RAW = re.compile(r"^https://raw\.githubusercontent\.com/([^/]+)/([^/]+)/([0-9a-f]{40})/(.+)$")
+
+
+def remote_file_from_url(url: str, sha256: str, size: int | None = None) -> RemoteFile | UrlFile:
+    """A :class:`RemoteFile` for a raw.githubusercontent.com URL at a full commit hash (cached and
+    mirrored in the ``<repo>/<commit>/<path>`` layout), a :class:`UrlFile` for any other URL."""
+    m = GITHUB_RAW.match(url)
+    if m:
+        owner, repo, commit, path = m.groups()
+        return RemoteFile(f"{owner}/{repo}", commit, urllib.parse.unquote(path), sha256, size)
+    return UrlFile(url, sha256, size)
+
+
+@dataclass(frozen=True)
 class SourceImage:
     """An HDR photograph of a registered dataset."""
 
     name: str  #: short name, used for every prepared file (``hdr/<name>.exr``)
-    file: RemoteFile
+    file: RemoteFile | UrlFile
     licence: str
     projection: Projection
     scene: str = ""
