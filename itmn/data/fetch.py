@@ -362,7 +362,7 @@ def licence_copy_name(rf: AnyFile) -> str:
     """File name of a licence file in a prepared dataset's ``licences/``: ``<repo>-<file name>``."""
     if isinstance(rf, RemoteFile):
         return f"{rf.repo_name}-{Path(rf.path).name}"
-    return f"{urllib.parse.urlparse(rf.url).netloc}-{rf.relpath.name}"
+    return f"{urllib.parse.urlparse(rf.url).hostname}-{rf.relpath.name}"
 
 
 def copy_licence_files(
