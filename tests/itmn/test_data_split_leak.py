@@ -16,6 +16,7 @@ import pytest
 from itmn import hdrio
 from itmn.data import prepare, registry
 from itmn.data.dataset import PairDataset, PreparedDataset
+from itmn.errors import ItmnError
 from itmn.train.validation import Validator
 
 QUIET = {"log": lambda msg: None, "progress": False}
@@ -107,5 +108,5 @@ def test_without_val_the_test_split_is_monitoring_only(tmp_path: Path) -> None:
     {"train": ["a", "c"], "val": ["b", "c"], "test": []},
 ])  # fmt: skip
 def test_a_scene_in_two_splits_is_refused(bad: dict[str, list[str]]) -> None:
-    with pytest.raises(registry.ItmnError, match="images in both"):
+    with pytest.raises(ItmnError, match="images in both"):
         registry.check_split(bad, ["a", "b", "c"], "splits.json")
