@@ -27,12 +27,13 @@ __all__ = ["atomic_path", "link_or_copy", "write_bytes", "write_json", "write_te
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
+def atomic_path(path: str | Path, *, allow_empty: bool = False) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it onto ``path`` only if the block succeeds.
 
     The block writes the temporary file by name (any library that takes a file name works). An
-    empty file left by the block is refused: no writer of the suite produces one, and a library
-    that reports success after writing nothing (a full disk) must not replace a good file.
+    empty file left by the block is refused unless ``allow_empty`` (a copy of a verified file that
+    is empty): no writer of the suite produces one, and a library that reports success after
+    writing nothing (a full disk) must not replace a good file.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,7 +42,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        if tmp_path.stat().st_size == 0:
+        if not allow_empty and tmp_path.stat().st_size == 0:
             raise OSError(f"{path}: nothing was written (0 bytes); the disk may be full")
         os.chmod(tmp_path, _mode_for(path))
         _fsync(tmp_path)

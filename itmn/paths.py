@@ -28,9 +28,15 @@ def downloads_dir(cache: str | Path | None = None) -> Path:
     return cache_dir(cache) / "downloads"
 
 
-def prepared_dir(dataset: str, cache: str | Path | None = None) -> Path:
-    """Default folder of a prepared (protocol v1) dataset."""
-    return cache_dir(cache) / "prepared" / dataset
+def prepared_dir(dataset: str, cache: str | Path | None = None, protocol: str = "v1") -> Path:
+    """Default folder of a dataset prepared under ``protocol``: ``<cache>/prepared/<protocol>/<dataset>``
+    (one folder per protocol version, so they never overwrite each other)."""
+    return cache_dir(cache) / "prepared" / protocol / dataset
+
+
+def datasets_dir(cache: str | Path | None = None) -> Path:
+    """Where ``itmn data fetch --manifest`` registers a user's dataset: ``<cache>/datasets/<name>/``."""
+    return cache_dir(cache) / "datasets"
 
 
 def data_mirror(override: str | None = None) -> str | None:

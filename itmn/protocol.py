@@ -17,7 +17,7 @@ Changing any value is a new protocol version (docs/PROTOCOL.md): registered vers
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
@@ -26,7 +26,15 @@ import numpy as np
 from itmn import PROTOCOL_VERSION
 from itmn.errors import ConfigError
 
-__all__ = ["DEFAULT_VERSION", "PROTOCOLS", "Display", "Protocol", "get_protocol", "register_protocol"]
+__all__ = [
+    "DEFAULT_VERSION",
+    "LATEST_VERSION",
+    "PROTOCOLS",
+    "Display",
+    "Protocol",
+    "get_protocol",
+    "register_protocol",
+]
 
 Primaries = Literal["bt709", "bt2020"]
 
@@ -93,7 +101,9 @@ class Protocol:
         pq_bits: bits of the PQ training targets.
         ldr_bits: bits of the LDR inputs.
         test_tmo: the tone mapping operator that makes the LDR input of test pairs.
-        panorama_crop: how equirectangular panoramas are cropped (``centre``: like any image).
+        geometry: what is cropped from a source photograph, in words (docs/PROTOCOL.md): v1 crops
+            every image the same way; v2 keeps training images whole and crops equirectangular
+            panoramas to their horizon band for test and validation.
     """
 
     version: str
@@ -103,8 +113,7 @@ class Protocol:
     pq_bits: int = 10
     ldr_bits: int = 8
     test_tmo: str = "reinhard_global"
-    panorama_crop: str = "centre"
-    notes: tuple[str, ...] = field(default=(), compare=False)
+    geometry: str = ""
 
     @property
     def tag(self) -> str:
@@ -140,4 +149,22 @@ def get_protocol(version: str | Protocol | None = None) -> Protocol:
         raise ConfigError(f"unknown protocol version {key!r}; registered: {', '.join(PROTOCOLS)}") from None
 
 
-register_protocol(Protocol(version="v1", display=DISPLAY_V1))
+register_protocol(
+    Protocol(
+        version="v1",
+        display=DISPLAY_V1,
+        geometry="every image: area-downsample so the short side is 512, centre crop 512 x 512 "
+        "(a 1024 x 512 panorama: 180 x 180 degrees, poles included)",
+    )
+)
+register_protocol(
+    Protocol(
+        version="v2",
+        display=DISPLAY_V1,
+        geometry="photographs: test/val as v1, training images whole (short side 512); equirectangular "
+        "panoramas (2:1): area-downsample to 1024 x 512, test/val the band |latitude| <= 45 degrees "
+        "(1024 x 256 native pixels, all longitudes), training images whole with crops drawn from that band",
+    )
+)
+#: The newest version: what datasets without a version of their own (folders, user manifests) use.
+LATEST_VERSION = "v2"

@@ -10,22 +10,32 @@ from typing import Any
 def register(subparsers: Any) -> None:
     data = subparsers.add_parser(
         "data",
-        help="fetch and prepare HDR datasets (protocol v1 section 2)",
-        description="Fetch registered HDR datasets into the cache and build the 512x512 benchmark pairs.",
+        help="fetch and prepare HDR datasets (protocol section 2)",
+        description="Fetch registered HDR datasets into the cache and build the benchmark pairs.",
     )
     sub = data.add_subparsers(dest="data_command", metavar="ACTION")
     data.set_defaults(handler="bench.cli.data:cmd_help", _parser=data)
 
     f = sub.add_parser(
         "fetch",
-        help="download a registered dataset into the cache, verifying sha256",
-        description="Copy or download every file of a registered dataset into the cache "
+        help="download a registered dataset (or your own manifest) into the cache, verifying sha256",
+        description="Copy or download every file of a dataset into the cache "
         "(<cache>/downloads/<repo>/<commit>/<path>), verify sha256 and size, never leave a partial "
-        "file. Idempotent: files already present are verified and kept.",
+        "file. Idempotent: files already present are verified and kept. With --manifest, first register "
+        "your own dataset (a CSV or TOML file of url, sha256, licence, ...; see docs/datasets.md) under a "
+        "name in <cache>/datasets/<name>/, then fetch it; later commands use it by that name.",
     )
-    f.add_argument(
-        "--dataset", default="default", metavar="NAME", help="registered dataset (default: %(default)s)"
+    which = f.add_mutually_exclusive_group()
+    which.add_argument(
+        "--dataset", default=None, metavar="NAME", help="registered dataset (default: default)"
     )
+    which.add_argument(
+        "--manifest",
+        metavar="FILE",
+        help="your own dataset: a .csv or .toml manifest (url, sha256, licence, ...)",
+    )
+    f.add_argument("--name", metavar="NAME", help="with --manifest: the name to register it under (default: the "
+                   "manifest's 'name', else its file name without extension)")  # fmt: skip
     f.add_argument(
         "--mirror",
         metavar="DIR_OR_URL",
@@ -35,22 +45,30 @@ def register(subparsers: Any) -> None:
     f.add_argument(
         "--cache", metavar="DIR", help="cache root (default: $ITMN_CACHE, else the user cache dir)"
     )
-    f.add_argument("--timeout", type=float, default=60.0, metavar="S", help="network timeout per file (s)")
+    f.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                   help="seconds without data before a download is abandoned (default: %(default)s)")  # fmt: skip
     f.add_argument("--no-progress", action="store_true", help="no progress bar")
     f.set_defaults(handler="bench.cli.data:cmd_fetch")
 
     p = sub.add_parser(
         "prepare",
-        help="build the 512x512 HDR/LDR benchmark pairs and manifest.json",
+        help="build the HDR/LDR benchmark pairs and manifest.json",
         description="Build hdr/<name>.exr (BT.2020 cd/m^2), pq/<name>.npy (10-bit PQ), ldr/<tmo>/<name>.png "
-        "(8-bit sRGB per tone mapping operator), splits.json and manifest.json as protocol v1 section 2 says. "
-        "Incremental: images whose source and parameters are unchanged are skipped.",
+        "(8-bit sRGB per tone mapping operator), splits.json and manifest.json as the protocol says "
+        "(v1: docs/PROTOCOL.md; v2: docs/PROTOCOL-v2.md). Incremental: images whose source and "
+        "parameters are unchanged are skipped.",
     )
     p.add_argument(
         "--dataset", default="default", metavar="NAME|PATH",
         help="registered dataset or a folder of .exr/.hdr/.pfm files (default: %(default)s)",
     )  # fmt: skip
-    p.add_argument("--out", metavar="DIR", help="output folder (default: <cache>/prepared/<dataset>)")
+    p.add_argument(
+        "--protocol", choices=("v1", "v2"), default=None,
+        help="protocol version (default: the dataset's: default v1, public-v2 v2; folders and manifests v2)",
+    )  # fmt: skip
+    p.add_argument(
+        "--out", metavar="DIR", help="output folder (default: <cache>/prepared/<protocol>/<dataset>)"
+    )
     p.add_argument(
         "--cache", metavar="DIR", help="cache root (default: $ITMN_CACHE, else the user cache dir)"
     )
@@ -70,7 +88,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar while fetching")
     p.set_defaults(handler="bench.cli.data:cmd_prepare")
 
-    ls = sub.add_parser("list", help="list the registered datasets and their images")
+    ls = sub.add_parser(
+        "list", help="list the datasets (built-in and registered from manifests), licences, images"
+    )
+    ls.add_argument("--cache", metavar="DIR", help="cache root holding registered manifests")
+    ls.add_argument("--brief", action="store_true", help="one summary per dataset, no image list")
     ls.set_defaults(handler="bench.cli.data:cmd_list")
 
 
@@ -82,11 +104,22 @@ def cmd_help(args: argparse.Namespace) -> int:
 def cmd_fetch(args: argparse.Namespace) -> int:
     from itmn.data.fetch import fetch_dataset
     from itmn.data.registry import get_dataset
+    from itmn.errors import ItmnError
 
+    if args.manifest:
+        from itmn import paths
+        from itmn.data.user_manifest import register_manifest
+
+        ds = register_manifest(args.manifest, args.name, args.cache)
+        print(f"[itmn data fetch] registered dataset {ds.name!r} ({len(ds.images)} images, protocol "
+              f"{ds.protocol}) in {paths.datasets_dir(args.cache) / ds.name}", file=sys.stderr)  # fmt: skip
+    elif args.name:
+        raise ItmnError("--name goes with --manifest (the name to register a manifest under)")
+    else:
+        ds = get_dataset(args.dataset or "default", args.cache)
     fetch_dataset(
-        get_dataset(args.dataset), cache=args.cache, mirror=args.mirror, progress=not args.no_progress,
-        timeout=args.timeout,
-    )  # fmt: skip
+        ds, cache=args.cache, mirror=args.mirror, progress=not args.no_progress, timeout=args.timeout
+    )
     return 0
 
 
@@ -96,18 +129,34 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     prepare_dataset(
         args.dataset, out=args.out, cache=args.cache, mirror=args.mirror, sanitize=args.sanitize,
         params=PrepareParams(small=args.small), force=args.force, progress=not args.no_progress,
+        protocol=args.protocol,
     )  # fmt: skip
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from itmn.data.registry import DATASETS
+    from itmn.data.registry import DATASETS, get_dataset
+    from itmn.data.user_manifest import registered_names
 
-    for ds in DATASETS.values():
-        print(f"{ds.name}: {ds.description}")
+    datasets = list(DATASETS.values()) + [get_dataset(n, args.cache) for n in registered_names(args.cache)]
+    for ds in datasets:
         split = ds.split()
+        counts = ", ".join(f"{len(split[k])} {k}" for k in ("train", "val", "test") if k in split)
+        mix = ", ".join(f"{lic} x{n}" for lic, n in ds.licence_mix().items())
+        print(f"{ds.name}: {ds.description}")
+        print(f"  {len(ds.images)} images ({counts}); protocol {ds.protocol}; split {ds.split_source()}")
+        print(f"  licences: {mix}")
+        if ds.licence_files:
+            print(
+                f"  licence files: {', '.join(f'{rf.repo}@{rf.commit[:7]}/{rf.path}' if hasattr(rf, 'repo') else rf.url for rf in ds.licence_files)}"
+            )
+        if ds.source:
+            print(f"  registered from {ds.source}")
+        if args.brief:
+            continue
+        which = {n: k for k, names in split.items() for n in names}
         for im in ds.images:
-            which = "test" if im.name in split["test"] else "train"
-            print(f"  {im.name:24s} {which:5s} {im.projection:11s} {im.licence:45s} {im.file.url}")
+            print(f"  {im.name:30s} {which[im.name]:5s} {im.projection or 'auto':11s} {im.licence.split(' ')[0]:20s} "
+                  f"{im.file.url}")  # fmt: skip
     sys.stdout.flush()
     return 0

@@ -5,8 +5,15 @@ random training crops: per sample a tone mapping operator, a crop position and a
 all drawn from a generator seeded by (seed, iteration, position in the batch), so
 :meth:`PairDataset.batch_for_iteration` depends only on (seed, iteration, batch_size) and a
 resumed run sees exactly the batches an uninterrupted one sees. Images are read once and kept in
-memory in their stored integer form (uint8 LDR, uint16 PQ: about 4.5 MB per image with four
-operators).
+memory in their stored integer form (uint8 LDR, uint16 PQ: about 4.5 MB per 512 x 512 image with
+four operators, 9 MB per 1024 x 512 panorama).
+
+Protocol v2 keeps training images whole (a panorama at 1024 x 512, a photograph with its short
+side at 512) and records for a panorama the rows of the band |latitude| <= 45 degrees
+(``geometry.train_rows`` in manifest.json): crops are drawn inside the band when they fit (the
+64-pixel crops of the cpu profile), centred on it otherwise (the paper's 512; see
+:func:`crop_row_range`). Without that record (protocol v1) crops come from the whole image, with
+the same random draws as before.
 
 Flips are horizontal only: a vertical flip puts the sky at the bottom, which no photograph
 shows, and would teach the generator statistics of scenes that do not exist.
@@ -24,16 +31,17 @@ import torch
 from itmn import hdrio
 from itmn.errors import ItmnError
 
-SPLITS = ("train", "test")
+SPLITS = ("train", "val", "test")
 
 
 class PreparedDataset:
     """Read access to a prepared dataset folder.
 
-    ``names(split)`` lists a split (``"train"``, ``"test"`` or ``"all"``); ``load_hdr`` returns
-    BT.2020 cd/m^2 float32 H x W x 3; ``load_pq`` PQ code values float32 in [0, 1]; ``load_ldr``
-    sRGB code values float32 in [0, 1]. ``tmos`` lists the operators whose LDR images exist;
-    ``manifest`` is the parsed manifest.json.
+    ``names(split)`` lists a split (``"train"``, ``"val"``, ``"test"`` or ``"all"``; a dataset
+    without a validation split has an empty ``val``); ``load_hdr`` returns BT.2020 cd/m^2
+    float32 H x W x 3; ``load_pq`` PQ code values float32 in [0, 1]; ``load_ldr`` sRGB code
+    values float32 in [0, 1]. ``tmos`` lists the operators whose LDR images exist; ``manifest``
+    is the parsed manifest.json; ``protocol`` the protocol version it was prepared under.
     """
 
     def __init__(self, root: str | Path) -> None:
@@ -47,23 +55,44 @@ class PreparedDataset:
             self._splits: dict[str, list[str]] = json.loads(sp.read_text())
         except json.JSONDecodeError as exc:
             raise ItmnError(f"{self.root}: manifest.json or splits.json is not valid JSON ({exc})") from None
-        if not all(isinstance(self._splits.get(k), list) for k in SPLITS):
-            raise ItmnError(
-                f"{sp}: expected {{'train': [...], 'test': [...]}}, got keys {sorted(self._splits)}"
-            )
+        if not (
+            isinstance(self._splits, dict)
+            and all(isinstance(self._splits.get(k), list) for k in ("train", "test"))
+            and isinstance(self._splits.get("val", []), list)
+        ):
+            got = sorted(self._splits) if isinstance(self._splits, dict) else type(self._splits).__name__
+            raise ItmnError(f"{sp}: expected {{'train': [...], 'val': [...] (optional), 'test': [...]}}, got {got}")
+        self._splits.setdefault("val", [])
         tmos = self.manifest.get("tmos")
         if not tmos:
             ldr = self.root / "ldr"
             tmos = sorted(p.name for p in ldr.iterdir() if p.is_dir()) if ldr.is_dir() else []
         self.tmos: list[str] = list(tmos)
+        self._rows: dict[str, tuple[int, int]] | None = None
+
+    @property
+    def protocol(self) -> str:
+        """Protocol version of the prepared pairs (``manifest.json``; folders from before v2: v1)."""
+        return str(self.manifest.get("protocol", "v1"))
 
     def names(self, split: str = "all") -> list[str]:
-        """Image names of ``split`` (``train``, ``test``, or ``all`` = train then test)."""
+        """Image names of ``split`` (``train``, ``val``, ``test``, or ``all`` = train, val, test)."""
         if split == "all":
-            return list(self._splits["train"]) + list(self._splits["test"])
+            return [n for k in SPLITS for n in self._splits[k]]
         if split not in SPLITS:
-            raise ItmnError(f"unknown split {split!r}; expected one of train, test, all")
+            raise ItmnError(f"unknown split {split!r}; expected one of train, val, test, all")
         return list(self._splits[split])
+
+    def train_rows(self, name: str) -> tuple[int, int] | None:
+        """Rows [top, bottom) that training crops of ``name`` should come from (protocol v2:
+        the band |latitude| <= 45 degrees of a panorama), or None for the whole image."""
+        if self._rows is None:
+            self._rows = {}
+            for e in self.manifest.get("images", []):
+                region = (e.get("geometry") or {}).get("train_rows")
+                if region:
+                    self._rows[e["name"]] = (int(region[0]), int(region[1]))
+        return self._rows.get(name)
 
     def _file(self, *parts: str) -> Path:
         p = self.root.joinpath(*parts)
@@ -111,6 +140,23 @@ class PreparedDataset:
             raise ItmnError(
                 f"{self.root}: no LDR images of operator {tmo!r}; available: {', '.join(self.tmos)}"
             )
+
+
+def crop_row_range(h: int, ch: int, rows: tuple[int, int] | None) -> tuple[int, int]:
+    """Smallest and largest top row of a crop of ``ch`` rows in an image of ``h`` rows, for a
+    crop inside ``rows`` = [top, bottom) (the whole image when None). A crop taller than the
+    region is centred on it, moved inside the image when it would stick out.
+
+    >>> crop_row_range(512, 64, None), crop_row_range(512, 64, (128, 384)), crop_row_range(512, 512, (128, 384))
+    ((0, 448), (128, 320), (0, 0))
+    """
+    if rows is None:
+        return 0, h - ch
+    top, bottom = rows
+    if ch <= bottom - top:
+        return top, bottom - ch
+    y = min(max((top + bottom - ch) // 2, 0), h - ch)
+    return y, y
 
 
 class PairDataset(torch.utils.data.Dataset):
@@ -186,7 +232,8 @@ class PairDataset(torch.utils.data.Dataset):
                 f"{self.prepared.root}: {name}: LDR ({tmo}) shape {ldr.shape} != PQ shape {pq.shape}"
             )
         (ch, cw), (h, w) = self.crop, pq.shape[:2]
-        y = int(rng.integers(0, h - ch + 1))
+        y0, y1 = crop_row_range(h, ch, self.prepared.train_rows(name))
+        y = int(rng.integers(y0, y1 + 1))
         x = int(rng.integers(0, w - cw + 1))
         flip = self.flips and bool(rng.random() < 0.5)
         sl = (slice(y, y + ch), slice(x, x + cw))

@@ -1,50 +1,73 @@
-"""``itmn data fetch``: put a registered dataset's files into the cache, verified.
+"""``itmn data fetch``: put a dataset's files into the cache, verified. Transfers are pooch's.
 
 For every file of the dataset (images and licence files):
 
-1. already in the cache (``<cache>/downloads/<repo>/<commit>/<path>``) with the right sha256:
-   nothing to do ("verified");
+1. already in the cache (``<cache>/downloads/<repo>/<commit>/<path>``, or
+   ``<cache>/downloads/sha256/<sha256>/<name>`` for a file of a user's manifest) with the right
+   sha256 and size: nothing to do ("verified"); a corrupt cached copy is reported and removed;
 2. otherwise it is copied from the mirror (a local folder or an http(s)/file URL laid out as
    ``<repo>/<commit>/<path>`` or ``<owner>/<repo>/<commit>/<path>``), or downloaded from its
-   upstream URL when no mirror is given, into a temporary name in the destination folder while
-   its sha256 and size are computed; only a file whose sha256 and size match the registry is
-   renamed into place. A wrong or truncated file is deleted and reported (expected vs actual
-   sha256 and size); nothing half-written is ever left under the final name.
+   upstream URL when no mirror is given.
+
+:func:`pooch.retrieve` does the transfer: the HTTP(S) download (requests, streamed, with the
+timeout), a temporary file in the destination folder, the sha256 check, and the rename onto the
+final name only after the check; a wrong, truncated or interrupted transfer is deleted, so
+nothing half-written is ever left under the final name (nor any temporary file).
+
+Kept by hand, because pooch cannot do it:
+
+* **several candidate sources**: pooch fetches one URL per file; a mirror may use either of two
+  layouts, so the candidates are tried in order and a missing file (HTTP 404, no such local file)
+  moves on to the next;
+* **local folders and file:// URLs**: pooch's downloaders speak HTTP(S), FTP, SFTP and DOI only.
+  A local copy is a small downloader handed to pooch, so the temporary file, the check and the
+  rename are still pooch's;
+* **a byte-level progress callback** (``on_bytes``, one bar for a whole dataset): pooch's
+  progress bar is per file (it sets its ``total`` per download and counts whole chunks); an
+  adapter turns its updates into byte counts;
+* **the size in the message**: pooch reports the expected and actual hash only; the downloader
+  wrapper records the bytes written, so a message says "N bytes (expected M; truncated)";
+* **one-line errors**: pooch raises ``ValueError`` and requests' exceptions; they become one
+  line naming the file, the source and the cause (checksum, HTTP status, transfer cut short,
+  timeout).
+
+What no library here does: resuming a partial transfer (HTTP Range). Files are a few MB;
+"resumable" means a second ``fetch`` skips every file already verified in the cache.
 
 Every file is attempted; failures are collected and raised together as a ChecksumError (bad
 content) or ItmnError (missing/unreachable), so one bad file does not hide the state of others.
-A corrupt file already in the cache is reported and fetched again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
+import logging
 import shutil
 import sys
-import tempfile
-import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
+from typing import Any, Literal
 
 from itmn import paths
-from itmn.data.registry import RegisteredDataset, RemoteFile
+from itmn.atomic import atomic_path
+from itmn.data.registry import RegisteredDataset, RemoteFile, UrlFile
 from itmn.errors import ChecksumError, ItmnError
 
-CHUNK = 1 << 20
+CHUNK = 1 << 16
 Status = Literal["verified", "downloaded", "failed"]
 Log = Callable[[str], None]
+AnyFile = RemoteFile | UrlFile
 
 
 @dataclass
 class FetchResult:
     """What happened to one file."""
 
-    file: RemoteFile
+    file: AnyFile
     path: Path  #: final place in the cache
     status: Status
     source: str | None = None  #: where it was copied/downloaded from
@@ -56,7 +79,7 @@ def sha256_file(path: str | Path) -> str:
     """Hex sha256 of a file, read in 1 MiB chunks."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(CHUNK), b""):
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
 
@@ -65,8 +88,8 @@ def _is_url(mirror: str) -> bool:
     return urllib.parse.urlparse(mirror).scheme in ("http", "https", "file")
 
 
-def source_candidates(rf: RemoteFile, mirror: str | None) -> list[str]:
-    """Where the file is looked for, in order: the mirror's two layouts, or the upstream URL."""
+def source_candidates(rf: AnyFile, mirror: str | None) -> list[str]:
+    """Where the file is looked for, in order: the mirror's layouts, or the upstream URL."""
     if mirror is None:
         return [rf.url]
     if _is_url(mirror):
@@ -75,63 +98,20 @@ def source_candidates(rf: RemoteFile, mirror: str | None) -> list[str]:
     return [str(Path(mirror).expanduser() / rel) for rel in rf.mirror_relpaths()]
 
 
-class _SourceMissing(Exception):
-    pass
+def _local_path(candidate: str) -> Path | None:
+    """The local file a candidate names (a path or a file:// URL); None for http(s)."""
+    parsed = urllib.parse.urlparse(candidate)
+    if parsed.scheme == "file":
+        return Path(urllib.request.url2pathname(parsed.path))
+    if parsed.scheme in ("http", "https"):
+        return None
+    return Path(candidate)
 
 
-@dataclass
-class _Opened:
-    stream: IO[bytes]
-    source: str
-
-
-def _open_source(rf: RemoteFile, mirror: str | None, timeout: float) -> _Opened:
-    """Open the first candidate that exists; _SourceMissing listing every place tried otherwise."""
-    tried: list[str] = []
-    for cand in source_candidates(rf, mirror):
-        if _is_url(cand):
-            try:
-                resp = urllib.request.urlopen(cand, timeout=timeout)  # noqa: S310 (http(s)/file only)
-                return _Opened(resp, cand)
-            except urllib.error.HTTPError as exc:
-                tried.append(f"{cand} (HTTP {exc.code} {exc.reason})")
-            except (urllib.error.URLError, OSError) as exc:
-                reason = getattr(exc, "reason", exc)
-                tried.append(f"{cand} ({reason})")
-        else:
-            p = Path(cand)
-            if p.is_file():
-                return _Opened(open(p, "rb"), cand)
-            tried.append(f"{cand} (no such file)")
-    raise _SourceMissing("; ".join(tried))
-
-
-def _copy_verified(
-    rf: RemoteFile, opened: _Opened, dest: Path, on_bytes: Callable[[int], None]
-) -> tuple[str, int, Path | None]:
-    """Stream into a temporary file next to ``dest`` computing sha256 and size.
-    Returns (sha256, size, temporary path), the temporary file still to be renamed or removed."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    h = hashlib.sha256()
-    size = 0
-    try:
-        with os.fdopen(fd, "wb") as out, opened.stream as src:
-            for chunk in iter(lambda: src.read(CHUNK), b""):
-                out.write(chunk)
-                h.update(chunk)
-                size += len(chunk)
-                on_bytes(len(chunk))
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return h.hexdigest(), size, Path(tmp)
-
-
-def describe_mismatch(rf: RemoteFile, sha: str, size: int) -> str:
-    """'sha256 X (expected Y), N bytes (expected M; truncated)'."""
+def describe_mismatch(rf: AnyFile, sha: str, size: int) -> str:
+    """'sha256 X (expected Y), N bytes (expected M; truncated: K bytes missing)'."""
+    if rf.size is None:
+        return f"sha256 {sha} (expected {rf.sha256}), {size} bytes"
     note = ""
     if size < rf.size:
         note = f"; truncated: {rf.size - size} bytes missing"
@@ -140,8 +120,120 @@ def describe_mismatch(rf: RemoteFile, sha: str, size: int) -> str:
     return f"sha256 {sha} (expected {rf.sha256}), {size} bytes (expected {rf.size}{note})"
 
 
+# --------------------------------------------------------------------------- pooch adapters
+class _Progress:
+    """The progress-bar interface pooch's HTTPDownloader drives (``total``, ``update``, ``reset``,
+    ``close``), turned into byte counts for ``on_bytes``. pooch counts whole chunks and, at the
+    end, resets and adds the total: the counts are capped at the announced total."""
+
+    def __init__(self, on_bytes: Callable[[int], None]) -> None:
+        self.on_bytes = on_bytes
+        self.total = 0
+        self.done = 0
+
+    def update(self, n: int) -> None:
+        if self.total:
+            n = max(0, min(int(n), self.total - self.done))
+        self.done += n
+        if n:
+            self.on_bytes(n)
+
+    def reset(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _LocalCopy:
+    """A pooch downloader for a local file (pooch has none): a streamed copy."""
+
+    def __init__(self, src: Path, on_bytes: Callable[[int], None]) -> None:
+        self.src, self.on_bytes = src, on_bytes
+
+    def __call__(self, url: str, output_file: str, pooch_obj: Any) -> None:
+        with open(self.src, "rb") as fin, open(output_file, "wb") as fout:
+            for chunk in iter(lambda: fin.read(CHUNK), b""):
+                fout.write(chunk)
+                self.on_bytes(len(chunk))
+
+
+class _Recording:
+    """Wraps a pooch downloader and records what it wrote to the temporary file (bytes, sha256)
+    before pooch checks and deletes it, for the error message."""
+
+    def __init__(self, inner: Callable[[str, str, Any], Any]) -> None:
+        self.inner = inner
+        self.size = 0
+        self.sha256: str | None = None
+
+    def __call__(self, url: str, output_file: str, pooch_obj: Any) -> None:
+        try:
+            self.inner(url, output_file, pooch_obj)
+        finally:
+            p = Path(output_file)
+            self.size = p.stat().st_size if p.is_file() else 0
+        self.sha256 = sha256_file(output_file)
+
+
+@contextlib.contextmanager
+def _quiet_pooch() -> Iterator[None]:
+    """pooch logs every download at INFO on stderr; the fetch reports for itself."""
+    import pooch
+
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _http_cause(exc: BaseException, timeout: float, got: int, rf: AnyFile) -> tuple[str, bool]:
+    """(one-line cause, whether the next candidate should be tried) of a requests exception."""
+    import requests
+    import urllib3
+
+    def chain(e: BaseException | None) -> Iterator[BaseException]:
+        seen = set()
+        while e is not None and id(e) not in seen:
+            seen.add(id(e))
+            yield e
+            nxt = e.__cause__ or e.__context__
+            if nxt is None and e.args and isinstance(e.args[0], BaseException):
+                nxt = e.args[0]
+            if nxt is None and isinstance(e, urllib3.exceptions.MaxRetryError):
+                nxt = e.reason
+            e = nxt
+
+    causes = list(chain(exc))
+    expected = f" of {rf.size}" if rf.size is not None else ""
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"HTTP {exc.response.status_code} {exc.response.reason}", True
+    if any(isinstance(c, (urllib3.exceptions.ReadTimeoutError, requests.ReadTimeout)) for c in causes):
+        # bytes still in requests' buffer (less than a chunk) are not counted: say only what was written
+        return f"timed out: no data for {timeout:g} s" + (
+            f" (after {got}{expected} bytes)" if got else ""
+        ), False
+    if any(isinstance(c, (urllib3.exceptions.ConnectTimeoutError, requests.ConnectTimeout)) for c in causes):
+        return f"connection timed out after {timeout:g} s", True
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError) or any(
+        isinstance(c, (urllib3.exceptions.ProtocolError, urllib3.exceptions.IncompleteRead)) for c in causes
+    ):
+        # bytes received: urllib3 counts them (requests hands over whole chunks only)
+        short = [c for c in causes if isinstance(c, urllib3.exceptions.IncompleteRead)]
+        if short and isinstance(short[0].partial, int):
+            got = max(got, short[0].partial)
+        return f"transfer cut short: the server closed the connection after {got}{expected} bytes", False
+    if any(isinstance(c, urllib3.exceptions.NewConnectionError) for c in causes):
+        return "cannot connect (" + str(causes[-1]).split(": ", 1)[-1] + ")", True
+    return f"{type(exc).__name__}: {exc}", False
+
+
+# --------------------------------------------------------------------------- one file
 def fetch_file(
-    rf: RemoteFile,
+    rf: AnyFile,
     cache: str | Path | None = None,
     mirror: str | None = None,
     *,
@@ -149,35 +241,72 @@ def fetch_file(
     on_bytes: Callable[[int], None] = lambda n: None,
     log: Log = lambda msg: None,
 ) -> FetchResult:
-    """Make sure ``rf`` is in the cache with the right content (see the module docstring)."""
+    """Make sure ``rf`` is in the cache with the right content (see the module docstring).
+
+    ``timeout``: seconds without any data (connecting, or between two reads) before an HTTP
+    transfer is abandoned.
+    """
+    import pooch
+    import requests
+
     dest = paths.downloads_dir(cache) / rf.relpath
     if dest.is_file():
         sha, size = sha256_file(dest), dest.stat().st_size
-        if sha == rf.sha256 and size == rf.size:
+        if sha == rf.sha256 and (rf.size is None or size == rf.size):
             return FetchResult(rf, dest, "verified")
         log(f"{dest}: cached copy is corrupt ({describe_mismatch(rf, sha, size)}); fetching it again")
         dest.unlink()
-    try:
-        opened = _open_source(rf, mirror, timeout)
-    except _SourceMissing as exc:
-        return FetchResult(rf, dest, "failed", error=f"{rf.path}: not found; tried {exc}")
-    try:
-        sha, size, tmp = _copy_verified(rf, opened, dest, on_bytes)
-    except (OSError, urllib.error.URLError) as exc:
-        return FetchResult(
-            rf, dest, "failed", opened.source, f"{rf.path}: reading {opened.source} failed ({exc})"
+    tried: list[str] = []
+    all_missing = True
+    for cand in source_candidates(rf, mirror):
+        local = _local_path(cand)
+        if local is not None and not local.is_file():
+            tried.append(f"{cand} (no such file)")
+            continue
+        progress = _Progress(on_bytes)
+        inner = (
+            _LocalCopy(local, on_bytes)
+            if local is not None
+            else pooch.HTTPDownloader(progressbar=progress, chunk_size=CHUNK, timeout=timeout)
         )
-    if sha != rf.sha256 or size != rf.size:
-        tmp.unlink(missing_ok=True)
-        return FetchResult(
-            rf, dest, "failed", opened.source,
-            f"{rf.path} from {opened.source}: {describe_mismatch(rf, sha, size)}; nothing was written to the cache",
-            bad_content=True,
-        )  # fmt: skip
-    os.replace(tmp, dest)
-    return FetchResult(rf, dest, "downloaded", opened.source)
+        rec = _Recording(inner)
+        try:
+            with _quiet_pooch():
+                pooch.retrieve(cand, known_hash=f"sha256:{rf.sha256}", fname=dest.name, path=dest.parent,
+                               downloader=rec)  # fmt: skip
+        except ValueError:  # pooch: the hash does not match; it deleted the download
+            return FetchResult(
+                rf, dest, "failed", cand,
+                f"{rf.path} from {cand}: {describe_mismatch(rf, rec.sha256 or '?', rec.size)}; "
+                "nothing was written to the cache",
+                bad_content=True,
+            )  # fmt: skip
+        except requests.RequestException as exc:
+            cause, try_next = _http_cause(exc, timeout, rec.size, rf)
+            if try_next:
+                all_missing &= isinstance(exc, requests.HTTPError) and exc.response is not None and \
+                    exc.response.status_code in (404, 410)  # fmt: skip
+                tried.append(f"{cand} ({cause})")
+                continue
+            return FetchResult(
+                rf,
+                dest,
+                "failed",
+                cand,
+                f"{rf.path}: reading {cand} failed: {cause}; nothing was written to the cache",
+            )
+        except OSError as exc:  # a local mirror file that cannot be read
+            return FetchResult(rf, dest, "failed", cand, f"{rf.path}: reading {cand} failed ({exc})")
+        if rf.size is not None and rec.size != rf.size:  # same sha256, other size: cannot happen
+            dest.unlink(missing_ok=True)
+            return FetchResult(rf, dest, "failed", cand, f"{rf.path} from {cand}: "
+                               f"{describe_mismatch(rf, rf.sha256, rec.size)}", bad_content=True)  # fmt: skip
+        return FetchResult(rf, dest, "downloaded", cand)
+    what = "not found" if all_missing else "could not be fetched"
+    return FetchResult(rf, dest, "failed", error=f"{rf.path}: {what}; tried {'; '.join(tried)}")
 
 
+# --------------------------------------------------------------------------- a dataset
 def fetch_dataset(
     dataset: RegisteredDataset,
     *,
@@ -202,7 +331,7 @@ def fetch_dataset(
     missing = [rf for rf in files if not (paths.downloads_dir(cache) / rf.relpath).is_file()]
     results: list[FetchResult] = []
     with tqdm(
-        total=sum(rf.size for rf in missing), unit="B", unit_scale=True, unit_divisor=1024,
+        total=sum(rf.size or 0 for rf in missing), unit="B", unit_scale=True, unit_divisor=1024,
         desc=f"fetch {dataset.name}", disable=not progress or not missing, file=sys.stderr, leave=False,
     ) as bar:  # fmt: skip
         for rf in files:
@@ -228,24 +357,37 @@ def fetch_dataset(
     return results
 
 
+def licence_copy_name(rf: AnyFile) -> str:
+    """File name of a licence file in a prepared dataset's ``licences/``: ``<repo>-<file name>``."""
+    if isinstance(rf, RemoteFile):
+        return f"{rf.repo_name}-{Path(rf.path).name}"
+    return f"{urllib.parse.urlparse(rf.url).hostname}-{rf.relpath.name}"
+
+
 def copy_licence_files(
     dataset: RegisteredDataset, out_dir: Path, cache: str | Path | None = None
 ) -> list[Path]:
-    """Copy the dataset's licence files from the cache to ``out_dir/licences/<repo>-<name>``."""
-    copied = []
+    """Copy the dataset's licence files from the cache to ``out_dir/licences/<repo>-<name>``.
+
+    Two licence files with the same copy name (one repository at two commits) must have the same
+    content; one copy is kept. Raises ItmnError otherwise.
+    """
+    copied: dict[str, Path] = {}
+    shas: dict[str, str] = {}
     for rf in dataset.licence_files:
-        src = paths.downloads_dir(cache) / rf.relpath
-        dst = out_dir / "licences" / f"{rf.repo_name}-{Path(rf.path).name}"
-        if dst.is_file() and sha256_file(dst) == rf.sha256:
-            copied.append(dst)
+        name = licence_copy_name(rf)
+        if name in shas:
+            if shas[name] != rf.sha256:
+                raise ItmnError(
+                    f"dataset {dataset.name!r}: two different licence files would be copied to licences/{name}"
+                )
             continue
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".part", dir=dst.parent)
-        os.close(fd)
-        try:
+        shas[name] = rf.sha256
+        src = paths.downloads_dir(cache) / rf.relpath
+        dst = out_dir / "licences" / name
+        copied[name] = dst
+        if dst.is_file() and sha256_file(dst) == rf.sha256:
+            continue
+        with atomic_path(dst, allow_empty=True) as tmp:
             shutil.copyfile(src, tmp)
-            os.replace(tmp, dst)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        copied.append(dst)
-    return copied
+    return list(copied.values())

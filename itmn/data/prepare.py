@@ -61,18 +61,23 @@ from typing import Any, Literal
 
 import numpy as np
 
-from itmn import PROTOCOL_VERSION, colour, hdrio, tmo
+from itmn import colour, hdrio, tmo
 from itmn.atomic import atomic_path, write_json
 from itmn.data import registry
 from itmn.data.fetch import copy_licence_files, fetch_dataset, sha256_file
 from itmn.errors import ImageError, ItmnError
-from itmn.protocol import Protocol, get_protocol
+from itmn.protocol import PROTOCOLS, Protocol, get_protocol
 from itmn.runinfo import collect_run_metadata
 
 #: Bump when a change of this module changes any output byte: every prepared image is redone.
 PREPARE_VERSION = "1"
 SmallPolicy = Literal["upsample", "skip"]
+Role = Literal["train", "eval"]
 Log = Callable[[str], None]
+
+CURRENT_PROTOCOL = registry.CURRENT_PROTOCOL
+#: How a folder image's projection is decided in protocol v2 when projections.json does not say.
+PROJECTION_RULE = "equirect when the width is exactly twice the height, else perspective (projections.json overrides)"
 
 
 _V1 = get_protocol("v1")
@@ -92,6 +97,7 @@ class PrepareParams:
     tmos: tuple[str, ...] = tuple(tmo.TMOS)
     negative_tolerance: float = 0.01  #: largest stored negative, as a fraction of the P99.9 luminance
     small: SmallPolicy = "upsample"
+    protocol: str | None = None  #: "v1" | "v2"; None: the dataset's (prepare_dataset resolves it)
 
     def __post_init__(self) -> None:
         unknown = [t for t in self.tmos if t not in tmo.TMOS]
@@ -105,6 +111,10 @@ class PrepareParams:
             raise ItmnError(f"small={self.small!r}: expected 'upsample' or 'skip'")
         if self.size < 1:
             raise ItmnError(f"size={self.size}: expected a positive number of pixels")
+        if self.protocol is not None and self.protocol not in PROTOCOLS:
+            raise ItmnError(f"protocol={self.protocol!r}: expected one of {', '.join(PROTOCOLS)}")
+        if self.protocol == "v2" and self.size % 4:
+            raise ItmnError(f"size={self.size}: protocol v2 needs a multiple of 4 (the panorama band is size/2 rows)")
 
     @classmethod
     def from_protocol(cls, protocol: str | Protocol | None = None, **overrides: Any) -> PrepareParams:
@@ -121,8 +131,11 @@ class PrepareParams:
         return d
 
     def sha256(self) -> str:
-        """Hash of the parameters, the protocol and :data:`PREPARE_VERSION`."""
-        blob = json.dumps({"params": self.as_dict(), "protocol": PROTOCOL_VERSION, "prepare": PREPARE_VERSION},
+        """Hash of the parameters, the protocol and :data:`PREPARE_VERSION` (for v1 the same value
+        as before protocol v2 existed, so v1 folders stay up to date)."""
+        params = self.as_dict()
+        params.pop("protocol")
+        blob = json.dumps({"params": params, "protocol": self.protocol or "v1", "prepare": PREPARE_VERSION},
                           sort_keys=True)  # fmt: skip
         return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -199,14 +212,12 @@ def resample(img: np.ndarray, out_h: int, out_w: int, method: Literal["area", "l
     return np.einsum("lk,ikc->ilc", ww, tmp, optimize=True)
 
 
-def fit_geometry(
+def resize_short_side(
     img: np.ndarray, size: int, small: SmallPolicy = "upsample"
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Resize so the short side is ``size`` (area filter down, bilinear up), then centre-crop to
-    ``size`` x ``size``. Returns float64 and a record of what was done.
-
-    Raises SkipImage for a short side below ``size`` when ``small == "skip"``.
-    """
+    """Resize so the short side is ``size`` (area filter down, bilinear up). Returns float64 and
+    a record of what was done. Raises SkipImage for a short side below ``size`` when
+    ``small == "skip"``."""
     h, w = img.shape[:2]
     short = min(h, w)
     if short < size and small == "skip":
@@ -220,17 +231,68 @@ def fit_geometry(
         method, out = "area", resample(img, rh, rw, "area")
     else:
         method, out = "bilinear-upsample", resample(img, rh, rw, "linear")
-    oy, ox = (rh - size) // 2, (rw - size) // 2
-    out = out[oy : oy + size, ox : ox + size]
     record = {
         "source_shape": [h, w],
         "resize": method,
         "resized_shape": [rh, rw],
         "scale": factor,
         "upsampled": short < size,
-        "crop_offset": [oy, ox],
     }
     return out, record
+
+
+def fit_geometry(
+    img: np.ndarray, size: int, small: SmallPolicy = "upsample"
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Protocol v1: resize so the short side is ``size`` (:func:`resize_short_side`), then
+    centre-crop to ``size`` x ``size``. Returns float64 and a record of what was done."""
+    out, record = resize_short_side(img, size, small)
+    rh, rw = out.shape[:2]
+    oy, ox = (rh - size) // 2, (rw - size) // 2
+    record["crop_offset"] = [oy, ox]
+    return out[oy : oy + size, ox : ox + size], record
+
+
+def is_full_panorama(h: int, w: int) -> bool:
+    """An equirectangular image covering 360 x 180 degrees is exactly twice as wide as high."""
+    return w == 2 * h
+
+
+def fit_geometry_v2(
+    img: np.ndarray, size: int, small: SmallPolicy, projection: str, role: Role, source: str | Path | None = None
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Protocol v2 geometry (docs/PROTOCOL-v2.md). First :func:`resize_short_side` (a 2:1
+    panorama becomes 2·size x size, e.g. 1024 x 512), then
+
+    * ``role="eval"`` (val and test pairs): a photograph is centre-cropped ``size`` x ``size`` as
+      in v1; a panorama keeps rows [size/4, 3·size/4), the band |latitude| <= 45 degrees, and
+      every column: 2·size x size/2 native pixels (as many as a size x size photograph);
+    * ``role="train"``: the whole resized image; for a panorama the record's ``train_rows``
+      [size/4, 3·size/4) says where training crops come from (:class:`itmn.data.dataset.PairDataset`).
+
+    Raises ImageError for a panorama that is not 2:1 (the band would not be +-45 degrees).
+    """
+    if projection not in ("perspective", "equirect"):
+        raise ItmnError(f"projection {projection!r}: expected 'perspective' or 'equirect'")
+    h, w = img.shape[:2]
+    if projection == "equirect" and not is_full_panorama(h, w):
+        raise ImageError(source, f"declared an equirectangular panorama but is {w} x {h} px",
+                         "a full 360 x 180 degree panorama, exactly twice as wide as high")  # fmt: skip
+    out, record = resize_short_side(img, size, small)
+    rh, rw = out.shape[:2]
+    record.update(protocol="v2", projection=projection, role=role)
+    if role == "train":
+        record["crop_offset"] = [0, 0]
+        if projection == "equirect":
+            record["train_rows"] = [size // 4, size - size // 4]
+        return out, record
+    if projection == "equirect":
+        top = size // 4
+        record["crop_offset"] = [top, 0]
+        return out[top : top + size // 2], record
+    oy, ox = (rh - size) // 2, (rw - size) // 2
+    record["crop_offset"] = [oy, ox]
+    return out[oy : oy + size, ox : ox + size], record
 
 
 def to_display(
@@ -295,10 +357,19 @@ class PreparedPair:
 
 
 def prepare_array(
-    img709: np.ndarray, params: PrepareParams, source: str | Path | None = None
+    img709: np.ndarray,
+    params: PrepareParams,
+    source: str | Path | None = None,
+    *,
+    projection: str = "perspective",
+    role: Role = "eval",
 ) -> PreparedPair:
-    """Steps 2-4 for an image already read and cleaned (non-negative linear BT.709)."""
-    geo, geometry = fit_geometry(img709, params.size, params.small)
+    """Steps 2-4 for an image already read and cleaned (non-negative linear BT.709).
+    ``projection`` and ``role`` (train, or eval = val/test) matter under protocol v2 only."""
+    if (params.protocol or "v1") == "v1":
+        geo, geometry = fit_geometry(img709, params.size, params.small)
+    else:
+        geo, geometry = fit_geometry_v2(img709, params.size, params.small, projection, role, source)
     hdr2020, stats = to_display(geo, params, source)
     stats["geometry"] = geometry
     v709 = target_bt709(hdr2020)
@@ -338,11 +409,13 @@ def output_relpaths(name: str, tmos: tuple[str, ...] | list[str]) -> dict[str, s
     return out
 
 
-def _write_outputs(root: Path, name: str, pair: PreparedPair, src: _Source) -> dict[str, dict[str, str]]:
+def _write_outputs(
+    root: Path, name: str, pair: PreparedPair, src: _Source, protocol: str
+) -> dict[str, dict[str, str]]:
     rel = output_relpaths(name, list(pair.ldr))
     hdrio.write_exr(
         root / rel["hdr"], pair.hdr2020, primaries="bt2020",
-        attributes={"itmn:unit": "cd/m2", "itmn:protocol": PROTOCOL_VERSION, "itmn:source_sha256": src.sha256},
+        attributes={"itmn:unit": "cd/m2", "itmn:protocol": protocol, "itmn:source_sha256": src.sha256},
     )  # fmt: skip
     with atomic_path(root / rel["pq"]) as tmp, open(tmp, "wb") as fh:
         np.save(fh, pair.pq)
@@ -381,11 +454,15 @@ def _sources(dataset: registry.RegisteredDataset | registry.FolderDataset, cache
         out = []
         for im in dataset.images:
             r = results[im.file.relpath]
-            out.append(_Source(im.name, r.path, im.file.sha256, im.file.url,
-                               {"licence": im.licence, "projection": im.projection, "homepage": im.homepage}))  # fmt: skip
+            extra = {"licence": im.licence, "projection": im.projection, "homepage": im.homepage}
+            if not im.projection:  # a user manifest without one: decided from the image
+                del extra["projection"]
+            out.append(_Source(im.name, r.path, im.file.sha256, im.file.url, extra))
         return out, []
     images, ignored = dataset.listing()
-    srcs = [_Source(n, p, sha256_file(p), str(p), {}) for n, p in images.items()]
+    projections = dataset.projections(list(images))
+    srcs = [_Source(n, p, sha256_file(p), str(p), {"projection": projections[n]} if n in projections else {})
+            for n, p in images.items()]  # fmt: skip
     return srcs, [{"file": str(p), "reason": why} for p, why in ignored]
 
 
@@ -393,8 +470,19 @@ def _split_of(
     dataset: registry.RegisteredDataset | registry.FolderDataset, names: list[str]
 ) -> tuple[dict[str, list[str]], str]:
     if isinstance(dataset, registry.RegisteredDataset):
-        return dataset.split(), f"itmn/data/splits/{dataset.split_file}"
+        return dataset.split(), dataset.split_source()
     return dataset.split(names)
+
+
+def resolve_protocol(
+    dataset: registry.RegisteredDataset | registry.FolderDataset, protocol: str | None = None
+) -> str:
+    """``protocol`` if given, else the registered dataset's, else :data:`CURRENT_PROTOCOL`."""
+    if protocol is None:
+        protocol = registry.dataset_protocol(dataset)
+    if protocol not in PROTOCOLS:
+        raise ItmnError(f"protocol {protocol!r}: expected one of {', '.join(PROTOCOLS)}")
+    return protocol
 
 
 @dataclass
@@ -421,10 +509,14 @@ def prepare_dataset(
     force: bool = False,
     progress: bool = True,
     log: Log | None = None,
+    protocol: str | None = None,
 ) -> PrepareReport:
     """Prepare ``dataset`` (registered name, folder path or dataset object) into ``out``
-    (default: :func:`itmn.data.registry.default_prepared_dir`).
+    (default: :func:`itmn.data.registry.default_prepared_dir`, one folder per protocol version).
 
+    ``protocol`` ("v1" | "v2"; or ``params.protocol``): default the registered dataset's
+    (``default``: v1, ``public-v2``: v2), :data:`CURRENT_PROTOCOL` for folders and user manifests.
+    A folder prepared under another protocol is never overwritten (ItmnError).
     Registered datasets are first fetched/verified (:func:`itmn.data.fetch.fetch_dataset`).
     Images that cannot be used are reported in the manifest's ``failed`` list, get no output
     file (outputs of an earlier run for that name are deleted), and make the call raise ItmnError
@@ -433,19 +525,40 @@ def prepare_dataset(
     t0 = time.perf_counter()
     params = params or PrepareParams()
     say: Log = log or (lambda msg: print(f"[itmn data prepare] {msg}", file=sys.stderr, flush=True))
-    ds = registry.resolve_dataset(dataset) if isinstance(dataset, str | Path) else dataset
-    root = Path(out).expanduser() if out else registry.default_prepared_dir(ds, cache)
+    ds = registry.resolve_dataset(dataset, cache) if isinstance(dataset, str | Path) else dataset
+    if protocol is not None and params.protocol is not None and protocol != params.protocol:
+        raise ItmnError(f"protocol {protocol!r} and params.protocol {params.protocol!r} disagree")
+    params = dataclasses.replace(params, protocol=resolve_protocol(ds, protocol or params.protocol))
+    root = Path(out).expanduser() if out else registry.default_prepared_dir(ds, cache, params.protocol)
     report = PrepareReport(root)
 
     old = _read_manifest(root)
+    if old and old.get("protocol", "v1") != params.protocol:
+        raise ItmnError(
+            f"{root} holds data prepared under protocol {old.get('protocol', 'v1')}, not {params.protocol}: "
+            "prepared data of different protocol versions never overwrite each other; choose another --out "
+            "(or leave --out out: each protocol has its own folder in the cache)"
+        )
     old_entries = {e["name"]: e for e in old.get("images", [])}
     sources, report.ignored = _sources(ds, cache, mirror, say, progress)
     for ig in report.ignored:
         say(f"ignored {ig['file']}: {ig['reason']}")
     split, split_rule = _split_of(ds, [s.name for s in sources])
-    split_of = {n: k for k in ("train", "test") for n in split[k]}
+    split_of = {n: k for k in split for n in split[k]}
     p_hash = params.sha256()
+    v2 = params.protocol == "v2"
     entries: dict[str, dict[str, Any]] = {}
+
+    def role_of(name: str) -> Role:
+        return "train" if split_of[name] == "train" else "eval"
+
+    def same_geometry(prev: dict[str, Any], src: _Source) -> bool:
+        """v2 stores train and val/test images differently: a changed split or projection redoes it."""
+        if not v2:
+            return True
+        g = prev.get("geometry") or {}
+        want = src.extra.get("projection")
+        return g.get("role") == role_of(src.name) and (want is None or g.get("projection") == want)
 
     def base_manifest() -> dict[str, Any]:
         return _manifest(ds, params, sources, entries, report, split_rule)
@@ -453,7 +566,8 @@ def prepare_dataset(
     for i, src in enumerate(sources, 1):
         prev = old_entries.get(src.name)
         if (not force and prev and prev.get("source_sha256") == src.sha256 and prev.get("params_sha256") == p_hash
-                and (prev.get("nonfinite_zeroed", 0) == 0 or sanitize) and _outputs_intact(root, prev)):  # fmt: skip
+                and (prev.get("nonfinite_zeroed", 0) == 0 or sanitize) and same_geometry(prev, src)
+                and _outputs_intact(root, prev)):  # fmt: skip
             entries[src.name] = {**prev, "split": split_of[src.name]}
             report.up_to_date.append(src.name)
             say(f"[{i}/{len(sources)}] {src.name}: up to date")
@@ -461,7 +575,12 @@ def prepare_dataset(
         t1 = time.perf_counter()
         try:
             img, rec = read_source(src.path, params, sanitize)
-            pair = prepare_array(img, params, src.path)
+            projection = src.extra.get("projection")
+            if v2 and projection is None:  # a folder image: PROJECTION_RULE
+                projection = "equirect" if is_full_panorama(*img.shape[:2]) else "perspective"
+                rec["projection_rule"] = PROJECTION_RULE
+            pair = prepare_array(img, params, src.path, projection=projection or "perspective",
+                                 role=role_of(src.name))  # fmt: skip
         except SkipImage as exc:
             report.removed += _remove_outputs(root, prev, src.name, list(params.tmos))
             report.skipped.append({"name": src.name, "source": src.origin, "reason": str(exc)})
@@ -472,19 +591,21 @@ def prepare_dataset(
             report.failed.append({"name": src.name, "source": src.origin, "error": str(exc)})
             say(f"[{i}/{len(sources)}] {src.name}: FAILED: {exc}")
             continue
-        outputs = _write_outputs(root, src.name, pair, src)
+        outputs = _write_outputs(root, src.name, pair, src, params.protocol)
         entries[src.name] = {
             "name": src.name, "split": split_of[src.name], "source": src.origin, "source_cache_path": str(src.path),
             "source_sha256": src.sha256, **src.extra, **rec, **pair.stats, "tmos": list(params.tmos),
             "params_sha256": p_hash, "outputs": outputs,
         }  # fmt: skip
+        if v2:
+            entries[src.name]["projection"] = pair.stats["geometry"]["projection"]
         report.prepared.append(src.name)
         write_json(root / "manifest.json", base_manifest())  # progress survives an interruption
         report.wrote_manifest = True
         g = pair.stats["geometry"]
         say(f"[{i}/{len(sources)}] {src.name}: prepared ({split_of[src.name]}; {g['source_shape'][1]}x{g['source_shape'][0]} "
-            f"{g['resize']}, x{pair.stats['scale_factor']:.4g} to cd/m2, {100 * pair.stats['clip_high_fraction']:.3f}% "
-            f"clipped high) in {time.perf_counter() - t1:.1f} s")  # fmt: skip
+            f"{g['resize']} -> {pair.hdr2020.shape[1]}x{pair.hdr2020.shape[0]}, x{pair.stats['scale_factor']:.4g} to "
+            f"cd/m2, {100 * pair.stats['clip_high_fraction']:.3f}% clipped high) in {time.perf_counter() - t1:.1f} s")  # fmt: skip
 
     for name, prev in old_entries.items():  # images no longer in the dataset
         if name not in {s.name for s in sources}:
@@ -492,7 +613,7 @@ def prepare_dataset(
     if isinstance(ds, registry.RegisteredDataset) and ds.licence_files:
         copy_licence_files(ds, root, cache)
     done = set(entries)
-    splits_out = {k: [n for n in split[k] if n in done] for k in ("train", "test")}
+    splits_out = {k: [n for n in split[k] if n in done] for k in split}  # train, [val,] test
     if _read_json(root / "splits.json") != splits_out:
         write_json(root / "splits.json", splits_out)
     new = base_manifest()
@@ -541,10 +662,12 @@ def _manifest(ds: registry.RegisteredDataset | registry.FolderDataset, params: P
     images = [entries[s.name] for s in sources if s.name in entries]
     src_rows = sorted((s.name, s.sha256) for s in sources)
     source_hash = hashlib.sha256(json.dumps(src_rows).encode()).hexdigest()
-    everything = {"prepare_version": PREPARE_VERSION, "protocol": PROTOCOL_VERSION, "params": params.as_dict(),
+    hashed = {k: v for k, v in params.as_dict().items() if k != "protocol"}  # v1: the hash from before v2
+    everything = {"prepare_version": PREPARE_VERSION, "protocol": params.protocol, "params": hashed,
                   "images": sorted((e["name"], e["source_sha256"], e["split"]) for e in images)}  # fmt: skip
     m: dict[str, Any] = {
-        "protocol": PROTOCOL_VERSION,
+        "protocol": params.protocol,
+        "protocol_geometry": get_protocol(params.protocol or "v1").geometry,
         "prepare_version": PREPARE_VERSION,
         "dataset": ds.name,
         "dataset_source": {"registry": ds.name}

@@ -15,18 +15,29 @@ Nothing here reads ../shared: mirrors and caches are passed in or come from the 
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
+import re
+import urllib.parse
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from itmn import paths
+from itmn.data import public_v2
 from itmn.errors import ItmnError
+from itmn.protocol import LATEST_VERSION, PROTOCOLS
 
 HDR_SOURCE_EXTENSIONS = (".exr", ".hdr", ".pfm")
 Projection = Literal["perspective", "equirect"]
+
+#: The protocol of folder datasets and user manifests unless told otherwise (registered datasets
+#: name theirs: ``default`` v1, ``public-v2`` v2); the versions themselves are :mod:`itmn.protocol`.
+CURRENT_PROTOCOL = LATEST_VERSION
 
 OPENEXR_IMAGES = ("AcademySoftwareFoundation/openexr-images", "e38ffb0790f62f05a6f083a6fa4cac150b3b7452")
 DREI_ASSETS = ("pmndrs/drei-assets", "456060a26bbeb8fdf79326f224b6d99b8bcce736")
@@ -42,7 +53,7 @@ class RemoteFile:
     commit: str
     path: str  #: path inside the repository, POSIX separators
     sha256: str
-    size: int  #: bytes
+    size: int | None  #: bytes (None: unknown, only the sha256 is checked)
 
     @property
     def owner(self) -> str:
@@ -68,11 +79,50 @@ class RemoteFile:
 
 
 @dataclass(frozen=True)
+class UrlFile:
+    """A file at any http(s) URL, pinned by its sha256 (a user's own dataset,
+    ``itmn data fetch --manifest``). Cached by content, ``sha256/<sha256>/<file name>``, so two
+    URLs never collide; a mirror may hold it as ``<host>/<URL path>`` or under that same path."""
+
+    url: str
+    sha256: str
+    size: int | None = None  #: bytes (None: unknown, only the sha256 is checked)
+
+    @property
+    def path(self) -> str:
+        """The URL without its scheme (how messages name the file)."""
+        p = urllib.parse.urlparse(self.url)
+        return f"{p.netloc}{p.path}"
+
+    @property
+    def relpath(self) -> PurePosixPath:
+        name = PurePosixPath(urllib.parse.unquote(urllib.parse.urlparse(self.url).path)).name or "file"
+        return PurePosixPath("sha256", self.sha256, name)
+
+    def mirror_relpaths(self) -> tuple[PurePosixPath, ...]:
+        p = urllib.parse.urlparse(self.url)
+        return PurePosixPath(p.netloc, urllib.parse.unquote(p.path).lstrip("/")), self.relpath
+
+
+GITHUB_RAW = re.compile(r"^https://raw\.githubusercontent\.com/([^/]+)/([^/]+)/([0-9a-f]{40})/(.+)$")
+
+
+def remote_file_from_url(url: str, sha256: str, size: int | None = None) -> RemoteFile | UrlFile:
+    """A :class:`RemoteFile` for a raw.githubusercontent.com URL at a full commit hash (cached and
+    mirrored in the ``<repo>/<commit>/<path>`` layout), a :class:`UrlFile` for any other URL."""
+    m = GITHUB_RAW.match(url)
+    if m:
+        owner, repo, commit, path = m.groups()
+        return RemoteFile(f"{owner}/{repo}", commit, urllib.parse.unquote(path), sha256, size)
+    return UrlFile(url, sha256, size)
+
+
+@dataclass(frozen=True)
 class SourceImage:
     """An HDR photograph of a registered dataset."""
 
     name: str  #: short name, used for every prepared file (``hdr/<name>.exr``)
-    file: RemoteFile
+    file: RemoteFile | UrlFile
     licence: str
     projection: Projection
     scene: str = ""
@@ -86,12 +136,19 @@ class RegisteredDataset:
     name: str
     description: str
     images: tuple[SourceImage, ...]
-    licence_files: tuple[RemoteFile, ...] = ()
+    licence_files: tuple[RemoteFile | UrlFile, ...] = ()
     split_file: str = ""  #: file name in ``itmn/data/splits``
+    protocol: str = "v1"  #: protocol version ``itmn data prepare`` uses unless told otherwise
+    split_data: dict[str, list[str]] | None = None  #: the split itself (user manifests), instead of a file
+    source: str = ""  #: where the declaration comes from (code, or a user's manifest in the cache)
 
-    def files(self) -> tuple[RemoteFile, ...]:
+    def files(self) -> tuple[RemoteFile | UrlFile, ...]:
         """Every file ``itmn data fetch`` downloads (images and licence files)."""
         return tuple(im.file for im in self.images) + self.licence_files
+
+    def licence_mix(self) -> dict[str, int]:
+        """Number of images per licence identifier (:func:`licence_id`), most frequent first."""
+        return licence_mix(im.licence for im in self.images)
 
     def image(self, name: str) -> SourceImage:
         for im in self.images:
@@ -100,12 +157,22 @@ class RegisteredDataset:
         raise KeyError(f"dataset {self.name!r} has no image {name!r}")
 
     def split(self) -> dict[str, list[str]]:
-        """The fixed split of the dataset (from its split file), checked against the image list."""
+        """The fixed split of the dataset (its split file, or ``split_data``), checked against the
+        image list: ``train``, ``test`` and, when the dataset has one, ``val``."""
+        names = [im.name for im in self.images]
+        if self.split_data is not None:
+            return check_split(self.split_data, names, self.source or f"dataset {self.name!r}")
         if not self.split_file:
             raise ItmnError(f"dataset {self.name!r} declares no split file")
         text = resources.files("itmn.data").joinpath("splits", self.split_file).read_text()
         split = json.loads(text)
-        return check_split(split, [im.name for im in self.images], f"itmn/data/splits/{self.split_file}")
+        return check_split(split, names, f"itmn/data/splits/{self.split_file}")
+
+    def split_source(self) -> str:
+        """Where the split comes from, for manifests and messages."""
+        if self.split_data is not None:
+            return self.source or f"dataset {self.name!r}"
+        return f"itmn/data/splits/{self.split_file}"
 
 
 @dataclass(frozen=True)
@@ -134,7 +201,7 @@ class FolderDataset:
                 continue
             ext = p.suffix.lower()
             if ext not in HDR_SOURCE_EXTENSIONS:
-                if p.name not in ("splits.json", "manifest.csv", "README.md", "COPYING", "LICENSE"):
+                if p.name not in ("splits.json", "projections.json", "manifest.csv", "README.md", "COPYING", "LICENSE"):
                     ignored.append(
                         (p, f"extension {ext or '(none)'!r} is not an HDR format (expected .exr/.hdr/.pfm)")
                     )
@@ -148,6 +215,26 @@ class FolderDataset:
         if not images and not ignored:
             raise ItmnError(f"{self.root}: no .exr/.hdr/.pfm files (expected a folder of HDR images)")
         return dict(sorted(images.items())), ignored
+
+    def projections(self, names: list[str]) -> dict[str, str]:
+        """Projections the folder's optional ``projections.json`` declares (``{"name": "equirect" |
+        "perspective"}``); images it does not list are decided from their shape (protocol v2)."""
+        f = self.root / "projections.json"
+        if not f.is_file():
+            return {}
+        try:
+            data = json.loads(f.read_text())
+        except json.JSONDecodeError as exc:
+            raise ItmnError(f"{f}: not valid JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise ItmnError(f"{f}: expected an object {{image name: 'perspective' | 'equirect'}}")
+        bad = {k: v for k, v in data.items() if v not in ("perspective", "equirect")}
+        if bad:
+            raise ItmnError(f"{f}: projections must be 'perspective' or 'equirect', got {bad}")
+        unknown = sorted(set(data) - set(names))
+        if unknown:
+            raise ItmnError(f"{f}: names not in the folder: {', '.join(unknown)}")
+        return dict(data)
 
     def split(self, names: list[str]) -> tuple[dict[str, list[str]], str]:
         """(split, rule): the folder's ``splits.json`` if present, else :func:`folder_split`."""
@@ -181,21 +268,63 @@ def folder_split(names: list[str]) -> dict[str, list[str]]:
     }
 
 
+SPLITS = ("train", "val", "test")
+
+
 def check_split(split: object, names: list[str], source: str) -> dict[str, list[str]]:
-    """Validate a ``{"train": [...], "test": [...]}`` split against the image names."""
+    """Validate a split against the image names and return it as ``{"train", ["val",] "test"}``.
+
+    ``train`` and ``test`` are required, ``val`` (model selection and early stopping) optional;
+    keys starting with ``_`` (a header, a table of strata) are documentation and ignored. Every
+    image is in exactly one split; a name twice in one list is an error too.
+    """
     if not isinstance(split, dict) or not {"train", "test"} <= set(split):
-        raise ItmnError(f"{source}: expected an object with 'train' and 'test' lists")
-    train, test = list(split["train"]), list(split["test"])
-    both = sorted(set(train) & set(test))
-    if both:
-        raise ItmnError(f"{source}: images in both train and test: {', '.join(both)}")
-    unknown = sorted(set(train + test) - set(names))
+        raise ItmnError(f"{source}: expected an object with 'train' and 'test' lists (and optionally 'val')")
+    unknown_keys = sorted(k for k in split if k not in SPLITS and not str(k).startswith("_"))
+    if unknown_keys:
+        raise ItmnError(
+            f"{source}: unknown keys {', '.join(map(repr, unknown_keys))}; expected 'train', 'val', 'test' "
+            "(and documentation keys starting with '_')"
+        )
+    out: dict[str, list[str]] = {}
+    for k in SPLITS:
+        if k not in split:
+            continue
+        if not isinstance(split[k], list) or not all(isinstance(n, str) for n in split[k]):
+            raise ItmnError(f"{source}: {k!r} must be a list of image names")
+        out[k] = list(split[k])
+        twice = sorted({n for n in out[k] if out[k].count(n) > 1})
+        if twice:
+            raise ItmnError(f"{source}: listed twice in {k}: {', '.join(twice)}")
+    keys = list(out)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1 :]:
+            both = sorted(set(out[a]) & set(out[b]))
+            if both:
+                raise ItmnError(f"{source}: images in both {a} and {b}: {', '.join(both)}")
+    listed = [n for k in keys for n in out[k]]
+    unknown = sorted(set(listed) - set(names))
     if unknown:
         raise ItmnError(f"{source}: names not in the dataset: {', '.join(unknown)}")
-    missing = sorted(set(names) - set(train) - set(test))
+    missing = sorted(set(names) - set(listed))
     if missing:
-        raise ItmnError(f"{source}: images in neither split: {', '.join(missing)}")
-    return {"train": train, "test": test}
+        raise ItmnError(f"{source}: images in no split: {', '.join(missing)}")
+    return out
+
+
+def licence_id(licence: str) -> str:
+    """The identifier a licence text starts with: ``"CC0-1.0 (Poly Haven)"`` -> ``"CC0-1.0"``."""
+    m = re.match(r"[A-Za-z0-9.+-]+", licence.strip())
+    return m.group(0) if m else (licence.strip() or "unknown")
+
+
+def licence_mix(licences: Iterable[str]) -> dict[str, int]:
+    """Count of each :func:`licence_id`, most frequent first (ties by name)."""
+    counts: dict[str, int] = {}
+    for text in licences:
+        key = licence_id(text)
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def folder_dataset_name(root: str | Path) -> str:
@@ -280,6 +409,33 @@ _OPENEXR_COPYING = RemoteFile(
     "e09f669c94b61172cd355c36b8737721df12eb4e4fa570600ac1955c9686327f", 1697,
 )  # fmt: skip
 
+
+def _public_v2_extra() -> tuple[tuple[SourceImage, ...], tuple[RemoteFile, ...]]:
+    """The 41 images of ``manifests/public-v2.csv`` (a copy of the curated manifest, package data)
+    and their repositories' licence files (:mod:`itmn.data.public_v2`)."""
+    where = f"itmn/data/{public_v2.MANIFEST}"
+    raw = resources.files("itmn.data").joinpath(public_v2.MANIFEST).read_bytes()
+    sha = hashlib.sha256(raw).hexdigest()
+    if sha != public_v2.MANIFEST_SHA256:
+        raise ItmnError(f"{where}: sha256 {sha}, expected {public_v2.MANIFEST_SHA256} (the copy was changed)")
+    images = []
+    for row in csv.DictReader(io.StringIO(raw.decode("utf-8"))):
+        repo = row["owner_repo"]
+        name, projection = public_v2.NAMES[(repo, row["path"])]
+        asset = name.removeprefix("ph_") if name.startswith("ph_") else ""
+        images.append(SourceImage(
+            name, RemoteFile(repo, row["commit"], row["path"], row["sha256"], int(row["bytes"])),
+            public_v2.LICENCES[repo], projection, row["scene"],  # type: ignore[arg-type]
+            f"https://polyhaven.com/a/{asset}" if asset else f"https://github.com/{repo}",
+        ))  # fmt: skip
+    if len(images) != len(public_v2.NAMES):
+        raise ItmnError(f"{where}: {len(images)} rows, expected {len(public_v2.NAMES)} (itmn.data.public_v2.NAMES)")
+    licences = tuple(RemoteFile(*row) for row in public_v2.LICENCE_FILES)
+    return tuple(images), licences
+
+
+_V2_IMAGES, _V2_LICENCES = _public_v2_extra()
+
 DATASETS: dict[str, RegisteredDataset] = {
     "default": RegisteredDataset(
         name="default",
@@ -289,58 +445,93 @@ DATASETS: dict[str, RegisteredDataset] = {
         licence_files=(_OPENEXR_COPYING,),
         split_file="default.json",
     ),
+    "public-v2": RegisteredDataset(
+        name="public-v2",
+        description="60 real HDR scenes: the 19 of default + 41 more from public GitHub repositories at "
+        "pinned commits (39 panoramas and 2 rectilinear crops; Poly Haven captures under CC0 but one "
+        "OpenUSD panorama); train/val/test split stratified by scene type; protocol v2",
+        images=_DEFAULT_IMAGES + _V2_IMAGES,
+        licence_files=(_OPENEXR_COPYING, *_V2_LICENCES),
+        split_file="public-v2.json",
+        protocol="v2",
+    ),
 }
 
 
-def get_dataset(name: str) -> RegisteredDataset:
-    """The registered dataset ``name``; ItmnError listing the registered names otherwise."""
-    try:
+def get_dataset(name: str, cache: str | Path | None = None) -> RegisteredDataset:
+    """The dataset ``name``: declared in code (:data:`DATASETS`) or registered from a user's
+    manifest in the cache (``<cache>/datasets/<name>/``, :mod:`itmn.data.user_manifest`).
+    ItmnError listing the known names otherwise."""
+    if name in DATASETS:
         return DATASETS[name]
-    except KeyError:
-        raise ItmnError(
-            f"unknown dataset {name!r}: registered datasets are {', '.join(DATASETS)}, "
-            "or pass the path of a folder of .exr/.hdr/.pfm files"
-        ) from None
+    from itmn.data import user_manifest
+
+    ds = user_manifest.load_registered(name, cache)
+    if ds is not None:
+        return ds
+    users = user_manifest.registered_names(cache)
+    raise ItmnError(
+        f"unknown dataset {name!r}: registered datasets are {', '.join(DATASETS)}"
+        + (f" and, from manifests in {paths.datasets_dir(cache)}, {', '.join(users)}" if users else "")
+        + ", or pass the path of a folder of .exr/.hdr/.pfm files"
+    )
 
 
-def resolve_dataset(dataset: str | Path) -> RegisteredDataset | FolderDataset:
-    """A registered name, or an existing folder (a path containing a separator, or an existing
-    directory that is not also a registered name)."""
+def resolve_dataset(dataset: str | Path, cache: str | Path | None = None) -> RegisteredDataset | FolderDataset:
+    """A registered name (code or user manifest), or an existing folder (a path containing a
+    separator, or an existing directory that is not also a registered name)."""
     text = str(dataset)
-    if text in DATASETS and not ("/" in text or Path(text).is_dir()):
-        return DATASETS[text]
+    from itmn.data import user_manifest
+
+    known = text in DATASETS or ("/" not in text and text in user_manifest.registered_names(cache))
+    if known and not ("/" in text or Path(text).is_dir()):
+        return get_dataset(text, cache)
     p = Path(text).expanduser()
     if p.is_dir():
         return FolderDataset(p.resolve())
-    if text in DATASETS:
-        return DATASETS[text]
+    if known:
+        return get_dataset(text, cache)
     raise ItmnError(
         f"dataset {text!r}: neither a registered name ({', '.join(DATASETS)}) nor an existing folder"
     )
 
 
-def default_prepared_dir(dataset: RegisteredDataset | FolderDataset, cache: str | Path | None = None) -> Path:
-    """Where ``itmn data prepare`` writes ``dataset`` unless ``--out`` is given."""
-    return paths.prepared_dir(dataset.name, cache)
+def dataset_protocol(dataset: RegisteredDataset | FolderDataset) -> str:
+    """The protocol version a dataset is prepared under unless told otherwise."""
+    return dataset.protocol if isinstance(dataset, RegisteredDataset) else CURRENT_PROTOCOL
 
 
-def resolve_prepared(dataset: str | Path, cache: str | Path | None = None) -> Path:
+def default_prepared_dir(
+    dataset: RegisteredDataset | FolderDataset, cache: str | Path | None = None, protocol: str | None = None
+) -> Path:
+    """Where ``itmn data prepare`` writes ``dataset`` unless ``--out`` is given:
+    ``<cache>/prepared/<protocol>/<name>`` (``protocol``: default :func:`dataset_protocol`)."""
+    return paths.prepared_dir(dataset.name, cache, protocol or dataset_protocol(dataset))
+
+
+def resolve_prepared(dataset: str | Path, cache: str | Path | None = None, protocol: str | None = None) -> Path:
     """The folder of a prepared dataset, found by registry name or path.
 
     * a folder holding ``manifest.json`` (a prepared dataset): that folder;
-    * a registered name or a source folder: its default prepared folder in the cache
-      (:func:`default_prepared_dir`), which must have been made by ``itmn data prepare``.
+    * a registered name or a source folder: its prepared folder in the cache for ``protocol``
+      (default: the dataset's, :func:`dataset_protocol`), which must have been made by
+      ``itmn data prepare``.
     """
     p = Path(str(dataset)).expanduser()
     if (p / "manifest.json").is_file() and (p / "splits.json").is_file():
         return p
-    ds = resolve_dataset(dataset)
-    out = default_prepared_dir(ds, cache)
+    ds = resolve_dataset(dataset, cache)
+    protocol = protocol or dataset_protocol(ds)
+    out = default_prepared_dir(ds, cache, protocol)
     if not (out / "manifest.json").is_file():
         arg = ds.name if isinstance(ds, RegisteredDataset) else str(ds.root)
         cmd = f"itmn data prepare --dataset {arg}" + (f" --cache {cache}" if cache else "")
+        if protocol != dataset_protocol(ds):
+            cmd += f" --protocol {protocol}"
+        others = [v for v in PROTOCOLS if v != protocol and (default_prepared_dir(ds, cache, v) / "manifest.json").is_file()]
+        hint = f"; it is prepared under protocol {', '.join(others)} only" if others else ""
         raise ItmnError(
-            f"dataset {str(dataset)!r} is not prepared: {out / 'manifest.json'} does not exist "
-            f"(expected the output of `{cmd}`)"
+            f"dataset {str(dataset)!r} is not prepared under protocol {protocol}: {out / 'manifest.json'} does "
+            f"not exist (expected the output of `{cmd}`){hint}"
         )
     return out

@@ -31,14 +31,15 @@ from itmn.typed import coerce
 class DataConfig:
     """What to train on. ``dataset``: a registry name or the path of a prepared dataset
     (``itmn.data.registry.resolve_prepared``); training uses its ``train`` split, validation its
-    ``test`` split with the ``val_tmo`` LDR inputs at full size (512 x 512)."""
+    ``val`` split (when it has none, the ``test`` split, for monitoring only:
+    ``itmn.train.validation``) with the ``val_tmo`` LDR inputs at full size."""
 
     dataset: str = "default"
     crop: int = 512  #: training crop side in pixels (multiple of 32 for the generator)
     tmos: tuple[str, ...] | None = None  #: training TMOs; None = every TMO of the prepared dataset
     flips: bool = True  #: random horizontal flips (seeded, part of the batch of an iteration)
     val_tmo: str = "reinhard_global"
-    val_images: int = 0  #: validate on the first N test images (0 = all)
+    val_images: int = 0  #: validate on the first N validation images (0 = all)
     cache: str | None = None  #: cache root for resolving registry names (None: $ITMN_CACHE or default)
 
 

@@ -1,6 +1,11 @@
-"""Validation on the test split: full-size pairs, the protocol's test LDR (Reinhard global),
-scored with the metrics the caller passes (name -> ``fn(test, ref) -> float`` on display-referred
-BT.2020 cd/m^2; the command line passes the metric registry's mpsnr and ssim).
+"""Validation: full-size pairs, the protocol's test LDR (Reinhard global), scored with the metrics
+the caller passes (name -> ``fn(test, ref) -> float`` on display-referred BT.2020 cd/m^2; the
+command line passes the metric registry's mpsnr and ssim).
+
+Which images: the dataset's ``val`` split when it has one (public-v2 does): the only split model
+selection and early stopping may look at. A dataset without one (``default``, folders without a
+``val`` in splits.json) is monitored on its ``test`` split and ``status`` says so: those numbers
+are a progress curve, never a selection criterion (``selectable`` is False).
 
 Validation never changes training: it runs under ``torch.no_grad`` with the networks in eval
 mode (BatchNorm uses, and does not update, its running statistics) inside
@@ -22,10 +27,20 @@ from itmn.infer import pad_to_multiple, pq_to_display
 MetricFn = Callable[[np.ndarray, np.ndarray], float]
 
 
-class Validator:
-    """Scores a model's predictions on the first ``limit`` test images (0 = all).
+def validation_split(prepared: Any) -> str:
+    """``"val"`` when the prepared dataset has a non-empty validation split, else ``"test"``."""
+    try:
+        return "val" if list(prepared.names("val")) else "test"
+    except Exception:  # a reader without a val split (older prepared folders, test doubles)
+        return "test"
 
-    ``status`` says whether validation runs and, if not, why (written to run.json).
+
+class Validator:
+    """Scores a model's predictions on the first ``limit`` images of :func:`validation_split`
+    (0 = all).
+
+    ``split`` is the split used; ``selectable`` whether its scores may select a model (only a
+    ``val`` split); ``status`` says whether validation runs and, if not, why (written to run.json).
     """
 
     def __init__(
@@ -33,19 +48,23 @@ class Validator:
     ) -> None:
         self.metrics = dict(metrics)
         self.metric_names = list(self.metrics)
+        self.split = validation_split(prepared)
+        self.selectable = self.split == "val"
         self.pairs: list[tuple[str, np.ndarray, np.ndarray]] = []
         if not self.metrics:
             self.status = "skipped: no validation metrics were given"
             return
-        names = list(prepared.names("test"))
+        names = list(prepared.names(self.split))
         if limit > 0:
             names = names[:limit]
         if not names:
-            self.status = "skipped: the dataset's test split is empty"
+            self.status = f"skipped: the dataset's {self.split} split is empty"
             return
         for name in names:
             self.pairs.append((name, prepared.load_ldr(name, tmo), prepared.load_hdr(name)))
-        self.status = f"ok: {len(names)} test images ({tmo} LDR), metrics {', '.join(self.metric_names)}"
+        self.status = f"ok: {len(names)} {self.split} images ({tmo} LDR), metrics {', '.join(self.metric_names)}"
+        if not self.selectable:
+            self.status += " (the dataset has no val split: monitoring only, never for model selection)"
 
     @property
     def enabled(self) -> bool:

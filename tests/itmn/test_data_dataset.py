@@ -60,8 +60,9 @@ def test_prepared_dataset_errors(root: Path, tmp_path: Path) -> None:
     ds = PreparedDataset(root)
     with pytest.raises(ItmnError, match="no LDR images of operator 'durand'"):
         ds.load_ldr("im0", "durand")
-    with pytest.raises(ItmnError, match="unknown split 'val'"):
-        ds.names("val")
+    assert ds.names("val") == []  # a folder without a validation split
+    with pytest.raises(ItmnError, match="unknown split 'validation'; expected one of train, val, test, all"):
+        ds.names("validation")
     with pytest.raises(ItmnError, match=r"nope.exr: missing from the prepared dataset"):
         ds.load_hdr("nope")
     with pytest.raises(ItmnError, match="manifest.json: missing"):

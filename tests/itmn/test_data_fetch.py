@@ -1,17 +1,17 @@
-"""itmn data fetch: local and URL mirrors (file:// and a tiny http.server on localhost, never the
-network), both mirror layouts, sha256/size verification, idempotence, nothing half-written."""
+"""itmn data fetch (pooch underneath): local and URL mirrors (file:// and a real HTTP server on
+127.0.0.1, never the network), both mirror layouts, sha256/size verification, idempotence, and
+the failures of a real HTTP transfer (checksum mismatch, 404, HTTP 500, a transfer cut short, a
+server that stalls past the timeout): each a one-line error naming the file and the cause, and
+nothing left in the cache (no final file, no temporary file)."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import hashlib
-import http.server
-import threading
-from collections.abc import Iterator
+import time
 from pathlib import Path
 
 import pytest
+from itmn_http_mirror import serve
 
 from bench import cli
 from itmn.data import fetch, registry
@@ -140,25 +140,6 @@ def test_file_url_mirror_and_environment(tmp_path: Path, monkeypatch: pytest.Mon
     assert res[0].source.startswith("file://") and res[0].path.is_relative_to(tmp_path / "envcache")
 
 
-@contextlib.contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(directory))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
 def test_http_mirror_on_localhost(tmp_path: Path) -> None:
     mirror = make_mirror(tmp_path / "mirror", with_owner=True)  # the first layout gets a 404
     with serve(mirror) as url:
@@ -171,10 +152,113 @@ def test_http_mirror_on_localhost(tmp_path: Path) -> None:
 
 def test_http_mirror_missing_file(tmp_path: Path) -> None:
     mirror = make_mirror(tmp_path / "mirror", content={"img/a.exr": CONTENT["img/a.exr"]})
-    with serve(mirror) as url, pytest.raises(ItmnError, match=r"img/b.hdr: not found; tried .*HTTP 404"):
+    with (
+        serve(mirror) as url,
+        pytest.raises(ItmnError, match=r"img/b.hdr: not found; tried .*HTTP 404") as info,
+    ):
         fetch.fetch_dataset(
             fake_dataset(), cache=tmp_path / "c", mirror=url, progress=False, log=lambda m: None
         )
+    assert not isinstance(info.value, ChecksumError)
+    # both layouts were tried, each answered 404
+    assert f"{url}/photos/{COMMIT}/img/b.hdr (HTTP 404 File not found)" in str(info.value)
+    assert f"{url}/someone/photos/{COMMIT}/img/b.hdr (HTTP 404 File not found)" in str(info.value)
+    assert cache_files(tmp_path / "c") == [f"downloads/photos/{COMMIT}/img/a.exr"]
+
+
+# --------------------------------------------------------------------------- real HTTP failures
+def one_file(tmp_path: Path, content: dict[str, bytes] | None = None) -> tuple[registry.RemoteFile, Path]:
+    """The registry entry of img/a.exr and a mirror folder holding ``content`` (default: the right bytes)."""
+    return remote("img/a.exr", CONTENT["img/a.exr"]), make_mirror(tmp_path / "mirror", content=content)
+
+
+def assert_one_line_and_nothing_cached(res: fetch.FetchResult, cache: Path) -> None:
+    assert res.status == "failed" and res.error and "\n" not in res.error
+    assert res.error.startswith("img/a.exr")  # names the file
+    assert not res.path.exists()
+    assert cache_files(cache) == [], cache_files(cache)  # no final file, no temporary file
+
+
+def test_http_success_reports_every_byte(tmp_path: Path) -> None:
+    rf, mirror = one_file(tmp_path)
+    counted: list[int] = []
+    with serve(mirror) as url:
+        res = fetch.fetch_file(rf, tmp_path / "c", url, on_bytes=counted.append)
+    assert res.status == "downloaded" and res.path.read_bytes() == CONTENT["img/a.exr"]
+    assert sum(counted) == 3000 and res.source == f"{url}/photos/{COMMIT}/img/a.exr"
+    assert cache_files(tmp_path / "c") == [f"downloads/photos/{COMMIT}/img/a.exr"]
+
+
+def test_http_checksum_mismatch(tmp_path: Path) -> None:
+    bad = b"B" * 3000
+    rf, mirror = one_file(tmp_path, {"img/a.exr": bad})
+    with serve(mirror) as url:
+        res = fetch.fetch_file(rf, tmp_path / "c", url)
+    assert_one_line_and_nothing_cached(res, tmp_path / "c")
+    assert res.bad_content
+    assert res.error == (
+        f"img/a.exr from {url}/photos/{COMMIT}/img/a.exr: sha256 {hashlib.sha256(bad).hexdigest()} "
+        f"(expected {rf.sha256}), 3000 bytes (expected 3000); nothing was written to the cache"
+    )
+
+
+def test_http_404(tmp_path: Path) -> None:
+    rf, mirror = one_file(tmp_path, {"img/other.exr": b"x"})
+    with serve(mirror) as url:
+        res = fetch.fetch_file(rf, tmp_path / "c", url)
+    assert_one_line_and_nothing_cached(res, tmp_path / "c")
+    assert not res.bad_content and res.error.startswith("img/a.exr: not found; tried ")
+    assert res.error.count("HTTP 404") == 2
+
+
+def test_http_500_is_not_called_missing(tmp_path: Path) -> None:
+    rf, mirror = one_file(tmp_path)
+    faults = {f"/photos/{COMMIT}/img/a.exr": "500", f"/someone/photos/{COMMIT}/img/a.exr": "500"}
+    with serve(mirror, faults) as url:
+        res = fetch.fetch_file(rf, tmp_path / "c", url)
+    assert_one_line_and_nothing_cached(res, tmp_path / "c")
+    assert res.error.startswith("img/a.exr: could not be fetched; tried ") and "HTTP 500" in res.error
+
+
+def test_http_transfer_cut_short(tmp_path: Path) -> None:
+    rf, mirror = one_file(tmp_path)
+    with serve(mirror, {f"/photos/{COMMIT}/img/a.exr": "truncate"}) as url:
+        res = fetch.fetch_file(rf, tmp_path / "c", url)
+    assert_one_line_and_nothing_cached(res, tmp_path / "c")
+    assert res.error == (
+        f"img/a.exr: reading {url}/photos/{COMMIT}/img/a.exr failed: transfer cut short: the server closed "
+        "the connection after 1000 of 3000 bytes; nothing was written to the cache"
+    )
+
+
+def test_http_server_stalls_past_the_timeout(tmp_path: Path) -> None:
+    rf, mirror = one_file(tmp_path)
+    with serve(mirror, {f"/photos/{COMMIT}/img/a.exr": "stall"}) as url:
+        t0 = time.monotonic()
+        res = fetch.fetch_file(rf, tmp_path / "c", url, timeout=0.5)
+        elapsed = time.monotonic() - t0
+    assert_one_line_and_nothing_cached(res, tmp_path / "c")
+    assert res.error == (
+        f"img/a.exr: reading {url}/photos/{COMMIT}/img/a.exr failed: timed out: no data for 0.5 s; "
+        "nothing was written to the cache"
+    )
+    assert elapsed < 10  # gave up after the timeout, did not wait for the server (30 s)
+
+
+def test_http_failures_through_fetch_dataset(tmp_path: Path) -> None:
+    """One file cut short, one corrupt, one fine: all attempted, the good one cached, the error
+    lists both failures, and it is a ChecksumError because one had the wrong content."""
+    bad = dict(CONTENT, **{"img/b.hdr": b"\0" * len(CONTENT["img/b.hdr"])})
+    mirror = make_mirror(tmp_path / "mirror", content=bad)
+    with serve(mirror, {f"/photos/{COMMIT}/img/a.exr": "truncate"}) as url:
+        with pytest.raises(ChecksumError) as info:
+            fetch.fetch_dataset(
+                fake_dataset(), cache=tmp_path / "c", mirror=url, progress=False, log=lambda m: None
+            )
+    lines = str(info.value).splitlines()
+    assert lines[0] == "2 of 3 files of dataset 'fake' failed:"
+    assert "transfer cut short" in lines[1] and "img/b.hdr from" in lines[2]
+    assert cache_files(tmp_path / "c") == [f"downloads/photos/{COMMIT}/LICENSE"]
 
 
 def test_cli_fetch(

@@ -15,7 +15,7 @@ from itmn.data import prepare
 from itmn.data.prepare import PrepareParams
 from itmn.errors import ImageError, ItmnError
 
-SMALL = PrepareParams(size=16)
+SMALL = PrepareParams(size=16, protocol="v1")  # the v1 tests; protocol v2: tests/itmn/test_data_protocol_v2.py
 QUIET = {"log": lambda msg: None, "progress": False}
 
 
@@ -233,8 +233,8 @@ def test_second_run_does_nothing_and_changes_are_picked_up(tmp_path: Path) -> No
     (out / "pq" / "img0.npy").write_bytes(b"junk")
     assert prepare.prepare_dataset(src, params=SMALL, **kw).prepared == ["img0", "img2"]
     # other parameters redo everything; force redoes everything
-    assert len(prepare.prepare_dataset(src, params=PrepareParams(size=12), **kw).prepared) == 3
-    assert len(prepare.prepare_dataset(src, params=PrepareParams(size=12), force=True, **kw).prepared) == 3
+    assert len(prepare.prepare_dataset(src, params=PrepareParams(size=12, protocol="v1"), **kw).prepared) == 3
+    assert len(prepare.prepare_dataset(src, params=PrepareParams(size=12, protocol="v1"), force=True, **kw).prepared) == 3
 
 
 def test_removed_source_loses_its_outputs(tmp_path: Path) -> None:
@@ -288,7 +288,7 @@ def test_small_images_upsampled_or_skipped(tmp_path: Path) -> None:
     assert tiny["geometry"]["upsampled"] and tiny["geometry"]["resize"] == "bilinear-upsample"
     assert tiny["geometry"]["scale"] == 2.0 and "tiny" in rep.prepared
     rep = prepare.prepare_dataset(
-        src, out=tmp_path / "skip", params=PrepareParams(size=16, small="skip"), **QUIET
+        src, out=tmp_path / "skip", params=PrepareParams(size=16, small="skip", protocol="v1"), **QUIET
     )
     m = json.loads((tmp_path / "skip" / "manifest.json").read_text())
     assert [s["name"] for s in m["skipped"]] == ["tiny"] and "short side 8 px < 16 px" in m["skipped"][0][
@@ -322,11 +322,18 @@ def test_cli_prepare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
     src = make_folder(tmp_path / "src", n=1, shape=(512, 530))
     out = tmp_path / "out"
-    assert cli.itmn_main(["data", "prepare", "--dataset", str(src), "--out", str(out)]) == 0
+    args = ["data", "prepare", "--dataset", str(src), "--out", str(out), "--protocol", "v1"]
+    assert cli.itmn_main(args) == 0
     assert "1 prepared" in capsys.readouterr().err
     assert hdrio.read_hdr(out / "hdr" / "img0.exr")[0].shape == (512, 512, 3)
-    assert cli.itmn_main(["data", "prepare", "--dataset", str(src), "--out", str(out)]) == 0
+    assert cli.itmn_main(args) == 0
     assert "nothing to do" in capsys.readouterr().err
+    # the same folder under protocol v2 is refused (never overwritten); its own folder works:
+    # the single image is a training image there, kept whole (530 x 512)
+    assert cli.itmn_main([*args[:-1], "v2"]) == 1
+    assert "holds data prepared under protocol v1, not v2" in capsys.readouterr().err
+    assert cli.itmn_main([*args[:4], "--out", str(tmp_path / "out2")]) == 0
+    assert hdrio.read_hdr(tmp_path / "out2" / "hdr" / "img0.exr")[0].shape == (512, 530, 3)
 
 
 # --------------------------------------------------------------------------- real photographs
@@ -336,7 +343,7 @@ def test_prepare_a_real_photograph(tmp_path: Path, mirror: Path) -> None:
     (src / "desk.exr").symlink_to(
         mirror / "openexr-images/e38ffb0790f62f05a6f083a6fa4cac150b3b7452/ScanLines/Desk.exr"
     )
-    prepare.prepare_dataset(src, out=tmp_path / "out", **QUIET)
+    prepare.prepare_dataset(src, out=tmp_path / "out", protocol="v1", **QUIET)
     e = json.loads((tmp_path / "out" / "manifest.json").read_text())["images"][0]
     assert e["negatives_clamped"] == 10794 and e["negatives_min"] == pytest.approx(-0.0119171, rel=1e-5)
     assert e["geometry"]["resized_shape"] == [695, 512] and e["split"] == "train"  # a single image: train
@@ -362,7 +369,7 @@ def test_acceptance_default_dataset(tmp_path: Path, shared: Path) -> None:
         == 0
     )
     assert cli.itmn_main(["data", "prepare", "--cache", cache, "--no-progress"]) == 0
-    root = tmp_path / "cache/prepared/default"
+    root = tmp_path / "cache/prepared/v1/default"
     m = json.loads((root / "manifest.json").read_text())
     assert m["n_images"] == 19 and not m["failed"] and (root / "licences/openexr-images-COPYING").is_file()
     assert len(list((root / "ldr/reinhard_global").glob("*.png"))) == 19

@@ -120,7 +120,7 @@ def test_folder_splits_json(tmp_path: Path) -> None:
     for bad, match in [
         ({"train": ["a", "b"], "test": ["b"]}, "in both train and test: b"),
         ({"train": ["a"], "test": ["zz"]}, "not in the dataset: zz"),
-        ({"train": ["a"], "test": []}, "in neither split: b"),
+        ({"train": ["a"], "test": []}, "in no split: b"),
         ({"train": ["a"]}, "'train' and 'test'"),
     ]:
         (tmp_path / "splits.json").write_text(json.dumps(bad))
@@ -151,7 +151,7 @@ def test_resolve_prepared(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     with pytest.raises(ItmnError, match="itmn data prepare --dataset default --cache"):
         registry.resolve_prepared("default", cache=cache)
-    prepared = cache / "prepared" / "default"
+    prepared = cache / "prepared" / "v1" / "default"  # default's protocol is v1
     prepared.mkdir(parents=True)
     (prepared / "manifest.json").write_text("{}")
     assert registry.resolve_prepared("default", cache=cache) == prepared
@@ -161,14 +161,18 @@ def test_resolve_prepared(tmp_path: Path) -> None:
     # a source folder resolves to its default prepared folder in the cache
     src = tmp_path / "photos"
     src.mkdir()
-    with pytest.raises(ItmnError, match="is not prepared"):
+    with pytest.raises(ItmnError, match="is not prepared under protocol v2"):
         registry.resolve_prepared(src, cache=cache)
-    out = cache / "prepared" / registry.folder_dataset_name(src)
+    out = cache / "prepared" / "v2" / registry.folder_dataset_name(src)  # folders: the current protocol
     out.mkdir(parents=True)
     (out / "manifest.json").write_text("{}")
     assert registry.resolve_prepared(src, cache=cache) == out
+    # another protocol has its own folder; asking for one that is missing says which one exists
+    with pytest.raises(ItmnError, match=r"--protocol v1`\); it is prepared under protocol v2 only"):
+        registry.resolve_prepared(src, cache=cache, protocol="v1")
 
 
 def test_cache_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ITMN_CACHE", str(tmp_path / "envcache"))
-    assert registry.default_prepared_dir(DEFAULT) == tmp_path / "envcache" / "prepared" / "default"
+    assert registry.default_prepared_dir(DEFAULT) == tmp_path / "envcache" / "prepared" / "v1" / "default"
+    assert registry.default_prepared_dir(DEFAULT, protocol="v2") == tmp_path / "envcache" / "prepared" / "v2" / "default"
