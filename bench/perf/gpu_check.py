@@ -73,6 +73,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 FORMAT = "itmn-gpu-check/1"
 DEFAULT_OUT = Path("results/perf/perf-gpu.json")
+#: --tiny results go to an ignored folder, so a CI-size run never replaces the committed GPU report.
+DEFAULT_OUT_TINY = Path("results/_scratch/perf-gpu-tiny.json")
 DEFAULT_BUDGET_S = 480.0  # the issue's limit: 8 minutes on one H100/H200
 #: How ``itmn train`` is started in a subprocess (moves with the CLI: one place to change).
 TRAIN_CLI = ("-m", "itmn.cli", "train")
@@ -95,15 +97,24 @@ SUBPROCESS_MIN_S = 30.0
 
 #: Configuration keys every run of the check sets (bookkeeping that would only cost time).
 COMMON_OVERRIDES: dict[str, Any] = {
-    "data.val_images": 1, "run.val_every": 0, "run.progress": False, "run.tensorboard": False,
-    "run.plots": False, "run.keep_checkpoints": 1, "run.log_every": 10,
-}  # fmt: skip
+    "data.val_images": 1,
+    "run.val_every": 0,
+    "run.progress": False,
+    "run.tensorboard": False,
+    "run.plots": False,
+    "run.keep_checkpoints": 1,
+    "run.log_every": 10,
+}
 #: --tiny: the paper profile shrunk (tiny networks, 64x64 crops, one thread for determinism).
 TINY_OVERRIDES: dict[str, Any] = {
-    "data.crop": 64, "run.batch_size": 2, "run.threads": 1,
-    "model.generator.widths": (4, 8, 8, 8, 8), "model.discriminator.widths": (4, 8),
-    "model.discriminator.fc": (8,), "model.discriminator.pool": 2,
-}  # fmt: skip
+    "data.crop": 64,
+    "run.batch_size": 2,
+    "run.threads": 1,
+    "model.generator.widths": (4, 8, 8, 8, 8),
+    "model.discriminator.widths": (4, 8),
+    "model.discriminator.fc": (8,),
+    "model.discriminator.pool": 2,
+}
 TINY_DRTM = {"model.drtm": {"width": 4, "n_levels": 5}}
 
 
@@ -137,19 +148,37 @@ class Settings:
     infer_repeats: int = 5
 
 
-def make_settings(device: str, tiny: bool, budget_s: float, work: Path, calibration: Path | None,
-                  nproc: int | None = None) -> Settings:  # fmt: skip
+def make_settings(
+    device: str, tiny: bool, budget_s: float, work: Path, calibration: Path | None, nproc: int | None = None
+) -> Settings:
     """The full configuration (GPU) or the ``--tiny`` one (CI on CPU)."""
     if nproc is None:
         nproc = _visible_gpus() if device == "cuda" else 2
     nproc = max(1, nproc)
     if tiny:
         return Settings(
-            device, True, budget_s, work, calibration, nproc, dict(TINY_OVERRIDES), dataset_size=64,
-            train_iterations=40, kill_checkpoint_every=4, ddp_iterations=6, ddp_batch=2 * nproc,
-            probe_steps=3, rate_steps=3, vdp_frame=(108, 192), vdp_repeats=2, vdp_pairs=2,
-            big_frame=(96, 192), big_tile=64, hd_frame=(108, 192), infer_repeats=1,
-        )  # fmt: skip
+            device,
+            True,
+            budget_s,
+            work,
+            calibration,
+            nproc,
+            dict(TINY_OVERRIDES),
+            dataset_size=64,
+            train_iterations=40,
+            kill_checkpoint_every=4,
+            ddp_iterations=6,
+            ddp_batch=2 * nproc,
+            probe_steps=3,
+            rate_steps=3,
+            vdp_frame=(108, 192),
+            vdp_repeats=2,
+            vdp_pairs=2,
+            big_frame=(96, 192),
+            big_tile=64,
+            hd_frame=(108, 192),
+            infer_repeats=1,
+        )
     batch = 6 if 6 % nproc == 0 else nproc * math.ceil(6 / nproc)
     return Settings(device, False, budget_s, work, calibration, nproc, {}, ddp_batch=batch)
 
@@ -164,9 +193,12 @@ def _visible_gpus() -> int:
 #: item is skipped when the budget left is below its entry.
 ITEM_NAMES = ("train", "projection", "ddp", "hdrvdp2", "inference")
 MIN_SECONDS = {
-    "train": (60.0, 10.0), "projection": (25.0, 3.0), "ddp": (45.0, 12.0), "hdrvdp2": (25.0, 4.0),
+    "train": (60.0, 10.0),
+    "projection": (25.0, 3.0),
+    "ddp": (45.0, 12.0),
+    "hdrvdp2": (25.0, 4.0),
     "inference": (45.0, 8.0),
-}  # fmt: skip
+}
 
 
 # --------------------------------------------------------------------------- context
@@ -218,7 +250,9 @@ class Context:
         if variant not in self._checkpoints:
             from itmn.train import run_training
 
-            cfg = self.config(variant, **{"run.iterations": 1, "run.batch_size": 2, "run.checkpoint_every": 1})
+            cfg = self.config(
+                variant, **{"run.iterations": 1, "run.batch_size": 2, "run.checkpoint_every": 1}
+            )
             with _quiet_stderr():
                 self._checkpoints[variant] = run_training(cfg, self.s.work / "seeded" / variant, resume=True)
         return self._checkpoints[variant]
@@ -265,7 +299,9 @@ def synthetic_frame(h: int, w: int, seed: int = 0) -> np.ndarray:
     """An h x w x 3 float32 LDR frame in [0, 1]: smooth colour waves with a little noise."""
     rng = np.random.default_rng(seed)
     y, x = np.linspace(0, 1, h)[:, None, None], np.linspace(0, 1, w)[None, :, None]
-    img = 0.5 + 0.45 * np.sin(6 * x + 3 * y + np.array([0.0, 1.0, 2.0])) + 0.03 * rng.standard_normal((h, w, 3))
+    img = (
+        0.5 + 0.45 * np.sin(6 * x + 3 * y + np.array([0.0, 1.0, 2.0])) + 0.03 * rng.standard_normal((h, w, 3))
+    )
     return np.clip(img, 0, 1).astype(np.float32)
 
 
@@ -317,13 +353,16 @@ def _run(cmd: list[str], timeout: float, log: Path) -> subprocess.CompletedProce
     """Run ``cmd`` (output to ``log``); a time-out kills it and says so in the exception."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as fh:
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=REPO, env=_child_env(),
-                                start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen(
+            cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=REPO, env=_child_env(), start_new_session=True
+        )
         try:
             proc.wait(timeout=max(timeout, 1.0))
         except subprocess.TimeoutExpired:
             _kill_group(proc)
-            raise RuntimeError(f"{' '.join(cmd[:6])} ... did not finish in {timeout:.0f} s (budget); killed") from None
+            raise RuntimeError(
+                f"{' '.join(cmd[:6])} ... did not finish in {timeout:.0f} s (budget); killed"
+            ) from None
     return subprocess.CompletedProcess(cmd, proc.returncode)
 
 
@@ -363,7 +402,11 @@ def all_finite(rows: list[dict[str, float | None]]) -> bool:
 def steady_rate(rows: list[dict[str, float | None]]) -> float | None:
     """Iterations/s from log.csv's wall-clock column, leaving out the first tenth (warm-up:
     cuDNN autotuning, allocator growth)."""
-    pts = [(r["iteration"], r["time"]) for r in rows if r.get("iteration") is not None and r.get("time") is not None]
+    pts = [
+        (r["iteration"], r["time"])
+        for r in rows
+        if r.get("iteration") is not None and r.get("time") is not None
+    ]
     if len(pts) < 3:
         return None
     skip = max(1, len(pts) // 10)
@@ -425,19 +468,31 @@ def item_train(ctx: Context) -> dict[str, Any]:
     total = s.train_iterations
     amps = ["bf16", "fp16"] if ctx.cuda else ["off"]
     out: dict[str, Any] = {
-        "criterion": (f"{total} iterations of the paper profile per AMP setting finish with every logged loss finite"
-                      " (and the requested AMP/channels_last in run.json); a SIGKILLed run resumes at its"
-                      " checkpoint's iteration, logs each iteration once and finishes"
-                      + ("; on CPU bit-identical to the uninterrupted run" if not ctx.cuda else "")),
-        "iterations": total, "runs": {},
-    }  # fmt: skip
+        "criterion": (
+            f"{total} iterations of the paper profile per AMP setting finish with every logged loss finite"
+            " (and the requested AMP/channels_last in run.json); a SIGKILLed run resumes at its"
+            " checkpoint's iteration, logs each iteration once and finishes"
+            + ("; on CPU bit-identical to the uninterrupted run" if not ctx.cuda else "")
+        ),
+        "iterations": total,
+        "runs": {},
+    }
     if not ctx.cuda:
-        out["runs"]["bf16"] = out["runs"]["fp16"] = skipped("run.amp bf16/fp16 need CUDA (ConfigError on CPU)")
+        out["runs"]["bf16"] = out["runs"]["fp16"] = skipped(
+            "run.amp bf16/fp16 need CUDA (ConfigError on CPU)"
+        )
     ok = True
     reference: dict[str, Path] = {}
     for amp in amps:
-        cfg = ctx.config("itmn", **{"run.iterations": total, "run.amp": amp, "run.channels_last": "on",
-                                     "run.checkpoint_every": total})  # fmt: skip
+        cfg = ctx.config(
+            "itmn",
+            **{
+                "run.iterations": total,
+                "run.amp": amp,
+                "run.channels_last": "on",
+                "run.checkpoint_every": total,
+            },
+        )
         run_dir = s.work / f"train-{amp}"
         _reset_peak(s.device)
         t0 = time.perf_counter()
@@ -450,18 +505,29 @@ def item_train(ctx: Context) -> dict[str, Any]:
         last = rows[-1] if rows else {}
         want_amp = {"off": "off", "bf16": "bfloat16", "fp16": "float16"}[amp]
         run = {
-            "amp": info.get("amp"), "channels_last": info.get("channels_last"), "status": info.get("status"),
-            "iterations": info.get("iteration"), "wall_s": round(wall, 2),
+            "amp": info.get("amp"),
+            "channels_last": info.get("channels_last"),
+            "status": info.get("status"),
+            "iterations": info.get("iteration"),
+            "wall_s": round(wall, 2),
             "iterations_per_s_steady": _round(steady_rate(rows), 3),
             "iterations_per_s_session": info.get("iterations_per_s"),
-            "peak_memory_mb": _peak_mb(s.device), "losses_finite": all_finite(rows),
+            "peak_memory_mb": _peak_mb(s.device),
+            "losses_finite": all_finite(rows),
             "final": {k: last.get(k) for k in ("content", "mse", "dmse", "g_loss", "d_loss")},
             "parameters": info.get("parameters"),
-        }  # fmt: skip
+        }
         if amp == "fp16":
-            run["grad_scaler_scale"] = {n: float(sd.get("scale", float("nan"))) for n, sd in ck["scalers"].items() if sd}
-        run["ok"] = bool(run["losses_finite"] and run["status"] == "finished" and run["iterations"] == total
-                         and run["amp"] == want_amp and run["channels_last"] is True)  # fmt: skip
+            run["grad_scaler_scale"] = {
+                n: float(sd.get("scale", float("nan"))) for n, sd in ck["scalers"].items() if sd
+            }
+        run["ok"] = bool(
+            run["losses_finite"]
+            and run["status"] == "finished"
+            and run["iterations"] == total
+            and run["amp"] == want_amp
+            and run["channels_last"] is True
+        )
         ok &= run["ok"]
         out["runs"][amp] = run
         reference[amp] = run_dir
@@ -477,8 +543,15 @@ def _kill_and_resume(ctx: Context, amp: str, reference: Path) -> dict[str, Any]:
 
     s = ctx.s
     total = s.train_iterations
-    cfg = ctx.config("itmn", **{"run.iterations": total, "run.amp": amp, "run.channels_last": "on",
-                                 "run.checkpoint_every": s.kill_checkpoint_every})  # fmt: skip
+    cfg = ctx.config(
+        "itmn",
+        **{
+            "run.iterations": total,
+            "run.amp": amp,
+            "run.channels_last": "on",
+            "run.checkpoint_every": s.kill_checkpoint_every,
+        },
+    )
     cfg_file = _write_config(cfg, s.work / "kill" / "config.json")
     _release_cuda_cache(s.device)
     run_dir = s.work / "kill" / "run"
@@ -486,14 +559,17 @@ def _kill_and_resume(ctx: Context, amp: str, reference: Path) -> dict[str, Any]:
     res: dict[str, Any] = {"amp": amp, "checkpoint_every": s.kill_checkpoint_every, "signal": "SIGKILL"}
     log = s.work / "kill" / "first.log"
     with open(log, "w") as fh:
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=REPO, env=_child_env(),
-                                start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen(
+            cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=REPO, env=_child_env(), start_new_session=True
+        )
     last = run_dir / "checkpoints" / "last.pt"
     end = time.monotonic() + _sub_timeout(ctx)
     try:
         while not last.exists():
             if proc.poll() is not None:
-                raise RuntimeError(f"training exited (rc {proc.returncode}) before its first checkpoint: {_tail(log)}")
+                raise RuntimeError(
+                    f"training exited (rc {proc.returncode}) before its first checkpoint: {_tail(log)}"
+                )
             if time.monotonic() > end:
                 raise RuntimeError("no checkpoint before the budget ran out")
             time.sleep(0.01)
@@ -513,7 +589,9 @@ def _kill_and_resume(ctx: Context, amp: str, reference: Path) -> dict[str, Any]:
     res["resume_wall_s"] = round(time.perf_counter() - t0, 2)
     res["resume_rc"] = done.returncode
     if done.returncode != 0:
-        res.update(ok=False, error=f"resume failed (rc {done.returncode}): {_tail(s.work / 'kill' / 'resume.log')}")
+        res.update(
+            ok=False, error=f"resume failed (rc {done.returncode}): {_tail(s.work / 'kill' / 'resume.log')}"
+        )
         return res
     info = json.loads((run_dir / "run.json").read_text())
     sessions = info.get("sessions", [])
@@ -522,11 +600,18 @@ def _kill_and_resume(ctx: Context, amp: str, reference: Path) -> dict[str, Any]:
     res.update(
         resumed_from=sessions[-1].get("start_iteration") if sessions else None,
         sessions=[{k: x.get(k) for k in ("start_iteration", "end_iteration", "status")} for x in sessions],
-        final_iteration=info.get("iteration"), status=info.get("status"),
-        log_iterations_once=its == list(range(1, total + 1)), losses_finite=all_finite(rows),
-    )  # fmt: skip
-    ok = (res["resumed_from"] == killed_at and res["final_iteration"] == total and res["status"] == "finished"
-          and res["log_iterations_once"] and res["losses_finite"])  # fmt: skip
+        final_iteration=info.get("iteration"),
+        status=info.get("status"),
+        log_iterations_once=its == list(range(1, total + 1)),
+        losses_finite=all_finite(rows),
+    )
+    ok = (
+        res["resumed_from"] == killed_at
+        and res["final_iteration"] == total
+        and res["status"] == "finished"
+        and res["log_iterations_once"]
+        and res["losses_finite"]
+    )
     ref_rows = read_log(reference)
     if ref_rows and rows:
         res["final_content_vs_uninterrupted_rel"] = _rel(rows[-1]["content"], ref_rows[-1]["content"])
@@ -549,7 +634,12 @@ def _same_state(a: Path, b: Path) -> bool:
 
     def eq(x: Any, y: Any) -> bool:
         if isinstance(x, torch.Tensor):
-            return isinstance(y, torch.Tensor) and x.dtype == y.dtype and x.shape == y.shape and torch.equal(x, y)
+            return (
+                isinstance(y, torch.Tensor)
+                and x.dtype == y.dtype
+                and x.shape == y.shape
+                and torch.equal(x, y)
+            )
         if isinstance(x, dict):
             return isinstance(y, dict) and x.keys() == y.keys() and all(eq(x[k], y[k]) for k in x)
         if isinstance(x, list | tuple):
@@ -653,13 +743,22 @@ def item_projection(ctx: Context) -> dict[str, Any]:
     for variant in VARIANT_LABELS:
         amp = "auto" if ctx.cuda else "off"
         cfg = ctx.config(variant, **{"run.amp": amp, "run.channels_last": "auto"})
-        rates[variant] = {"iterations_per_s": round(task_rate(cfg, s.device, s.rate_steps), 3),
-                          "crop": cfg.data.crop, "batch": cfg.run.batch_size,
-                          "iterations": get_profile("paper" if variant == "itmn" else f"{variant}-paper").run.iterations}  # fmt: skip
+        rates[variant] = {
+            "iterations_per_s": round(task_rate(cfg, s.device, s.rate_steps), 3),
+            "crop": cfg.data.crop,
+            "batch": cfg.run.batch_size,
+            "iterations": get_profile("paper" if variant == "itmn" else f"{variant}-paper").run.iterations,
+        }
     # the trainer's own rate (data loading, logging) against the bare task: applied to every model
     train = ctx.results.get("train", {}).get("runs", {})
-    trainer_rate = next((r.get("iterations_per_s_steady") for r in train.values()
-                         if isinstance(r, dict) and r.get("iterations_per_s_steady")), None)  # fmt: skip
+    trainer_rate = next(
+        (
+            r.get("iterations_per_s_steady")
+            for r in train.values()
+            if isinstance(r, dict) and r.get("iterations_per_s_steady")
+        ),
+        None,
+    )
     factor = trainer_rate / rates["itmn"]["iterations_per_s"] if trainer_rate else 1.0
     factor = min(factor, 1.0)
     hours = {v: r["iterations"] / (r["iterations_per_s"] * factor) / 3600 for v, r in rates.items()}
@@ -668,18 +767,31 @@ def item_projection(ctx: Context) -> dict[str, Any]:
     claims = readme_claims()
     claim = claimed_hours(claims)
     out: dict[str, Any] = {
-        "criterion": "every model's speed measured (finite, > 0); projected time <= the README's stated time when it states one",
-        "paper_iterations": paper_iters, "rates": rates,
+        "criterion": (
+            "every model's speed measured (finite, > 0); projected time <= the README's stated time "
+            "when it states one"
+        ),
+        "paper_iterations": paper_iters,
+        "rates": rates,
         "trainer_overhead_factor": round(factor, 3),
-        "trainer_overhead_from": "item train (log.csv steady rate / bare task rate)" if trainer_rate else "not measured (item train did not run): 1.0",
+        "trainer_overhead_from": "item train (log.csv steady rate / bare task rate)"
+        if trainer_rate
+        else "not measured (item train did not run): 1.0",
         "projected_hours": {v: round(h, 3) for v, h in hours.items()},
         "projected_hours_4_models": round(four, 3),
         "projected_hours_reproduce_table1": round(four + lr_sweep, 3),
-        "reproduce_table1_note": "adds Fig. 2(i)'s two half-length iTMN learning-rate runs; validation and checkpoints not included",
-        "readme_claims": claims, "readme_hours": claim,
-        "note": ("--tiny: tiny networks on CPU; the projection is of nothing real" if s.tiny else
-                 f"measured at the paper profile's sizes on {s.device}"),
-    }  # fmt: skip
+        "reproduce_table1_note": (
+            "adds Fig. 2(i)'s two half-length iTMN learning-rate runs; validation and checkpoints "
+            "not included"
+        ),
+        "readme_claims": claims,
+        "readme_hours": claim,
+        "note": (
+            "--tiny: tiny networks on CPU; the projection is of nothing real"
+            if s.tiny
+            else f"measured at the paper profile's sizes on {s.device}"
+        ),
+    }
     ok = all(math.isfinite(r["iterations_per_s"]) and r["iterations_per_s"] > 0 for r in rates.values())
     if claim is not None:
         out["within_readme_claim"] = four <= claim
@@ -693,21 +805,32 @@ def item_ddp(ctx: Context) -> dict[str, Any]:
     """torchrun (NCCL on CUDA, gloo on CPU) against a single process; the forced-DDP probe."""
     s = ctx.s
     n = s.nproc
-    extra = {"run.iterations": s.ddp_iterations, "run.batch_size": s.ddp_batch, "run.checkpoint_every": s.ddp_iterations}
+    extra = {
+        "run.iterations": s.ddp_iterations,
+        "run.batch_size": s.ddp_batch,
+        "run.checkpoint_every": s.ddp_iterations,
+    }
     if ctx.cuda:
         extra["run.amp"] = "auto"
     cfg = ctx.config("itmn", **extra)
     cfg_file = _write_config(cfg, s.work / "ddp" / "config.json")
     _release_cuda_cache(s.device)
     out: dict[str, Any] = {
-        "criterion": (f"both runs finish with finite losses, run.json world_size = {n}, and the mean content loss over "
-                      f"the {s.ddp_iterations} iterations differs by <= {DDP_REL_TOL:.0%}; probe (DDP forced on, one "
-                      f"process) vs the same steps without DDP: every loss within {PROBE_REL_TOL[s.device]:g} relative"),
-        "backend": "nccl" if ctx.cuda else "gloo", "nproc": n, "iterations": s.ddp_iterations, "batch": s.ddp_batch,
-    }  # fmt: skip
+        "criterion": (
+            f"both runs finish with finite losses, run.json world_size = {n}, and the mean content loss over "
+            f"the {s.ddp_iterations} iterations differs by <= {DDP_REL_TOL:.0%}; probe (DDP forced on, one "
+            f"process) vs the same steps without DDP: every loss within {PROBE_REL_TOL[s.device]:g} relative"
+        ),
+        "backend": "nccl" if ctx.cuda else "gloo",
+        "nproc": n,
+        "iterations": s.ddp_iterations,
+        "batch": s.ddp_batch,
+    }
     if n == 1:
-        out["note"] = ("one process: the trainer starts no process group and wraps nothing in DDP for world size 1; "
-                       "the probe below exercises the DDP code paths over a one-process group")  # fmt: skip
+        out["note"] = (
+            "one process: the trainer starts no process group and wraps nothing in DDP for world size 1; "
+            "the probe below exercises the DDP code paths over a one-process group"
+        )
     runs = {}
     budget = _sub_timeout(ctx)
     ddp_dir, single_dir = s.work / "ddp" / "torchrun", s.work / "ddp" / "single"
@@ -718,8 +841,11 @@ def item_ddp(ctx: Context) -> dict[str, Any]:
     if rc != 0:
         raise RuntimeError(f"torchrun failed (rc {rc}): {_tail(s.work / 'ddp' / 'torchrun.log')}")
     t0 = time.perf_counter()
-    rc = _run([sys.executable, *TRAIN_CLI, "--config", str(cfg_file), "--out", str(single_dir)],
-              _sub_timeout(ctx), s.work / "ddp" / "single.log").returncode  # fmt: skip
+    rc = _run(
+        [sys.executable, *TRAIN_CLI, "--config", str(cfg_file), "--out", str(single_dir)],
+        _sub_timeout(ctx),
+        s.work / "ddp" / "single.log",
+    ).returncode
     runs["single"] = {"rc": rc, "wall_s": round(time.perf_counter() - t0, 2)}
     if rc != 0:
         raise RuntimeError(f"single-process run failed (rc {rc}): {_tail(s.work / 'ddp' / 'single.log')}")
@@ -727,17 +853,24 @@ def item_ddp(ctx: Context) -> dict[str, Any]:
         info = json.loads((d / "run.json").read_text())
         rows = read_log(d)
         runs[name].update(
-            world_size=info.get("world_size"), status=info.get("status"), iterations=info.get("iteration"),
-            losses_finite=all_finite(rows), iterations_per_s_steady=_round(steady_rate(rows), 3),
-            mean_content=float(np.mean([r["content"] for r in rows])), first_content=rows[0]["content"],
+            world_size=info.get("world_size"),
+            status=info.get("status"),
+            iterations=info.get("iteration"),
+            losses_finite=all_finite(rows),
+            iterations_per_s_steady=_round(steady_rate(rows), 3),
+            mean_content=float(np.mean([r["content"] for r in rows])),
+            first_content=rows[0]["content"],
             last_content=rows[-1]["content"],
-        )  # fmt: skip
+        )
     out["runs"] = runs
     rel = _rel(runs["torchrun"]["mean_content"], runs["single"]["mean_content"])
     out["mean_content_rel_diff"] = rel
     out["first_content_rel_diff"] = _rel(runs["torchrun"]["first_content"], runs["single"]["first_content"])
-    ok = (all(r["status"] == "finished" and r["losses_finite"] for r in runs.values())
-          and runs["torchrun"]["world_size"] == n and rel <= DDP_REL_TOL)  # fmt: skip
+    ok = (
+        all(r["status"] == "finished" and r["losses_finite"] for r in runs.values())
+        and runs["torchrun"]["world_size"] == n
+        and rel <= DDP_REL_TOL
+    )
     out["probe"] = probe = _probe(ctx)
     ok = ok and probe["ok"]
     out["status"] = "pass" if ok else "fail"
@@ -745,8 +878,14 @@ def item_ddp(ctx: Context) -> dict[str, Any]:
 
 
 def _torchrun_cmd(nproc: int, module_args: list[str]) -> list[str]:
-    return [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}",
-            f"--master_port={_free_port()}", *module_args]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        f"--nproc_per_node={nproc}",
+        f"--master_port={_free_port()}",
+        *module_args,
+    ]
 
 
 def _probe(ctx: Context) -> dict[str, Any]:
@@ -754,7 +893,11 @@ def _probe(ctx: Context) -> dict[str, Any]:
     from bench.perf.ddp_probe import probe
 
     s = ctx.s
-    extra = {"run.batch_size": 2 if s.tiny else 6, "run.amp": "auto" if ctx.cuda else "off", "run.channels_last": "auto"}
+    extra = {
+        "run.batch_size": 2 if s.tiny else 6,
+        "run.amp": "auto" if ctx.cuda else "off",
+        "run.channels_last": "auto",
+    }
     res = probe(ctx.config("itmn", **extra), s.probe_steps)
     tol = PROBE_REL_TOL[s.device]
     worst = 0.0
@@ -763,7 +906,12 @@ def _probe(ctx: Context) -> dict[str, Any]:
             if v is not None and a.get(k) is not None and math.isfinite(v):
                 worst = max(worst, _rel(a[k], v) if abs(v) > 1e-12 else abs(a[k] - v))
     finite = all(v is None or math.isfinite(v) for row in res["ddp"] + res["plain"] for v in row.values())
-    return {**res, "worst_rel_diff": worst, "tolerance": tol, "ok": bool(finite and worst <= tol and res["ddp_wrapped"])}
+    return {
+        **res,
+        "worst_rel_diff": worst,
+        "tolerance": tol,
+        "ok": bool(finite and worst <= tol and res["ddp_wrapped"]),
+    }
 
 
 # --------------------------------------------------------------------------- item 4: HDR-VDP-2
@@ -781,10 +929,22 @@ def calibration_pairs(folder: Path | None, limit: int) -> tuple[list[dict[str, A
             ref = {}
             for ppd, sfx in ((30.0, "ppd30"), (PPD72, "ppd72")):
                 if f"hdrvdp222_Q_{sfx}" in r:
-                    ref[ppd] = {k: float(r[f"hdrvdp222_{c}_{sfx}"]) for k, c in (("Q", "Q"), ("P_det", "Pdet"), ("C_max", "Cmax"))}
-            pairs.append({"name": r["pair"], "test": np.load(folder / r["test_file"]), "ref": np.load(folder / r["reference_file"]),
-                          "reference_scores": ref})  # fmt: skip
-        return pairs, f"calibration pairs of {folder} (reference_scores.csv: HDR-VDP 2.2.2 under GNU Octave 7.3)"
+                    ref[ppd] = {
+                        k: float(r[f"hdrvdp222_{c}_{sfx}"])
+                        for k, c in (("Q", "Q"), ("P_det", "Pdet"), ("C_max", "Cmax"))
+                    }
+            pairs.append(
+                {
+                    "name": r["pair"],
+                    "test": np.load(folder / r["test_file"]),
+                    "ref": np.load(folder / r["reference_file"]),
+                    "reference_scores": ref,
+                }
+            )
+        return (
+            pairs,
+            f"calibration pairs of {folder} (reference_scores.csv: HDR-VDP 2.2.2 under GNU Octave 7.3)",
+        )
     from bench.perf.metrics import bench_pair
 
     pairs = []
@@ -796,9 +956,13 @@ def calibration_pairs(folder: Path | None, limit: int) -> tuple[list[dict[str, A
 
 def _vdp_close(a: dict[str, float], ref: dict[str, float], f64: bool) -> bool:
     ok = abs(a["Q"] - ref["Q"]) <= Q_TOL and abs(a["C_max"] - ref["C_max"]) <= CMAX_RTOL * ref["C_max"]
-    ok = ok and (abs(a["P_det"] - ref["P_det"]) <= PDET_TOL if ref["P_det"] < 1 - 1e-9 else a["P_det"] >= 1 - 1e-6)
+    ok = ok and (
+        abs(a["P_det"] - ref["P_det"]) <= PDET_TOL if ref["P_det"] < 1 - 1e-9 else a["P_det"] >= 1 - 1e-6
+    )
     if f64:
-        ok = ok and all(abs(a[k] - ref[k]) <= F64_TOL * max(abs(ref[k]), 1.0) for k in ("Q", "P_det", "C_max"))
+        ok = ok and all(
+            abs(a[k] - ref[k]) <= F64_TOL * max(abs(ref[k]), 1.0) for k in ("Q", "P_det", "C_max")
+        )
     return bool(ok)
 
 
@@ -825,15 +989,23 @@ def item_hdrvdp2(ctx: Context) -> dict[str, Any]:
                 res = hdrvdp2(p["test"], p["ref"], ppd=ppd, dtype=dt, device=dev, return_maps=False)
                 a = {"Q": res.Q, "P_det": res.P_det, "C_max": res.C_max}
                 close = _vdp_close(a, b, f64=dt == "float64")
-                row[f"{dev}_{dt}"] = {**a, "dQ": a["Q"] - b["Q"], "C_max_rel": _rel(a["C_max"], b["C_max"]), "ok": close}
+                row[f"{dev}_{dt}"] = {
+                    **a,
+                    "dQ": a["Q"] - b["Q"],
+                    "C_max_rel": _rel(a["C_max"], b["C_max"]),
+                    "ok": close,
+                }
                 ok &= close
             checks.append(row)
     out: dict[str, Any] = {
-        "criterion": (f"{' and '.join(f'{d} {t}' for d, t in paths)} vs the CPU float64 path on every pair and ppd: "
-                      f"|dQ| <= {Q_TOL}, C_max within {CMAX_RTOL:g} relative, P_det within {PDET_TOL:g} (unsaturated)"
-                      f"; float64 paths also within {F64_TOL:g}"),
-        "pairs_source": source, "comparisons": checks,
-    }  # fmt: skip
+        "criterion": (
+            f"{' and '.join(f'{d} {t}' for d, t in paths)} vs the CPU float64 path on every pair and ppd: "
+            f"|dQ| <= {Q_TOL}, C_max within {CMAX_RTOL:g} relative, P_det within {PDET_TOL:g} (unsaturated)"
+            f"; float64 paths also within {F64_TOL:g}"
+        ),
+        "pairs_source": source,
+        "comparisons": checks,
+    }
     # timing: device-resident inputs, Q only (return_maps=False), one host sync per call
     h, w = s.vdp_frame
     from bench.perf.metrics import bench_pair
@@ -843,22 +1015,33 @@ def item_hdrvdp2(ctx: Context) -> dict[str, Any]:
     t1 = torch.from_numpy(np.ascontiguousarray(test.transpose(2, 0, 1)))[None].to(dev)
     r1 = torch.from_numpy(np.ascontiguousarray(ref.transpose(2, 0, 1)))[None].to(dev)
     _reset_peak(dev)
-    alone_med, alone_best = _timed(lambda: float(hdrvdp2_batch(t1, r1, return_maps=False).Q[0]), dev, s.vdp_repeats)
+    alone_med, alone_best = _timed(
+        lambda: float(hdrvdp2_batch(t1, r1, return_maps=False).Q[0]), dev, s.vdp_repeats
+    )
     peak_alone = _peak_mb(dev)
     n = s.vdp_batch
     tn, rn = t1.expand(n, -1, -1, -1).contiguous(), r1.expand(n, -1, -1, -1).contiguous()
     _reset_peak(dev)
-    batch_med, batch_best = _timed(lambda: hdrvdp2_batch(tn, rn, return_maps=False).Q.cpu(), dev, max(1, s.vdp_repeats // 3))
+    batch_med, batch_best = _timed(
+        lambda: hdrvdp2_batch(tn, rn, return_maps=False).Q.cpu(), dev, max(1, s.vdp_repeats // 3)
+    )
     peak_batch = _peak_mb(dev)
-    host_med, _ = _timed(lambda: hdrvdp2(test, ref, device=dev, return_maps=True).Q, dev, max(1, s.vdp_repeats // 3))
+    host_med, _ = _timed(
+        lambda: hdrvdp2(test, ref, device=dev, return_maps=True).Q, dev, max(1, s.vdp_repeats // 3)
+    )
     timing = {
-        "frame": f"{w}x{h}", "dtype": "float32", "device": dev,
-        "alone_s": {"median": alone_med, "best": alone_best}, "alone_peak_memory_mb": peak_alone,
-        "batch": n, "batch_s": {"median": batch_med, "best": batch_best},
-        "batch_per_pair_s": batch_med / n, "batch_peak_memory_mb": peak_batch,
+        "frame": f"{w}x{h}",
+        "dtype": "float32",
+        "device": dev,
+        "alone_s": {"median": alone_med, "best": alone_best},
+        "alone_peak_memory_mb": peak_alone,
+        "batch": n,
+        "batch_s": {"median": batch_med, "best": batch_best},
+        "batch_per_pair_s": batch_med / n,
+        "batch_peak_memory_mb": peak_batch,
         "numpy_api_with_maps_s": host_med,
         "numpy_api_note": "hdrvdp2() on host arrays with maps returned: transfers and map copies included",
-    }  # fmt: skip
+    }
     if ctx.cuda and not s.tiny:
         timing["goal_s_per_pair"] = VDP_TARGET_S
         timing["goal_met_alone"] = alone_med <= VDP_TARGET_S
@@ -908,7 +1091,9 @@ def item_inference(ctx: Context) -> dict[str, Any]:
     h, w = s.big_frame
     frame = synthetic_frame(h, w)
     amp = torch.float16 if ctx.cuda else None
-    exp = ItmnExpander(seeded_paper_generator(), {"name": "paper generator (seeded, untrained)"}, dev, tile=s.big_tile)
+    exp = ItmnExpander(
+        seeded_paper_generator(), {"name": "paper generator (seeded, untrained)"}, dev, tile=s.big_tile
+    )
 
     def expand() -> np.ndarray:
         with ddp.autocast(torch.device(dev), amp):
@@ -920,12 +1105,19 @@ def item_inference(ctx: Context) -> dict[str, Any]:
     peak = _peak_mb(dev)
     ref32 = exp.expand_pq(frame) if amp is not None else pq
     big: dict[str, Any] = {
-        "frame": f"{w}x{h}", "dtype": "float16 (autocast)" if amp else "float32", "tiling": exp._tiled(h, w) or "none",
-        "overlap": exp.overlap, "s_per_frame": med, "best_s": best, "frames_per_s": 1.0 / med, "peak_memory_mb": peak,
-        "output_finite": bool(np.isfinite(pq).all()), "output_in_pq_range": bool(pq.min() >= 0 and pq.max() <= 1),
+        "frame": f"{w}x{h}",
+        "dtype": "float16 (autocast)" if amp else "float32",
+        "tiling": exp._tiled(h, w) or "none",
+        "overlap": exp.overlap,
+        "s_per_frame": med,
+        "best_s": best,
+        "frames_per_s": 1.0 / med,
+        "peak_memory_mb": peak,
+        "output_finite": bool(np.isfinite(pq).all()),
+        "output_in_pq_range": bool(pq.min() >= 0 and pq.max() <= 1),
         "max_abs_diff_vs_float32_pq": float(np.abs(pq - ref32).max()),
         "path": "ItmnExpander.expand_pq (host frame in, host PQ out; BatchNorm folded, channels_last)",
-    }  # fmt: skip
+    }
     if ctx.cuda:  # the network alone on a device-resident frame, untiled
         from itmn.infer import pad_to_multiple
 
@@ -938,13 +1130,20 @@ def item_inference(ctx: Context) -> dict[str, Any]:
 
         _reset_peak(dev)
         n_med, _ = _timed(net_only, dev, s.infer_repeats)
-        big["network_only_untiled"] = {"s_per_frame": n_med, "frames_per_s": 1.0 / n_med, "peak_memory_mb": _peak_mb(dev)}
+        big["network_only_untiled"] = {
+            "s_per_frame": n_med,
+            "frames_per_s": 1.0 / n_med,
+            "peak_memory_mb": _peak_mb(dev),
+        }
     out: dict[str, Any] = {
-        "criterion": ("paper generator output finite and in [0, 1] PQ; every learned method of the registry either "
-                      "expands the frame (output checked by the registry: finite, in the display range) or is skipped "
-                      "with its loader's reason"),
-        "paper_generator": big, "methods": {},
-    }  # fmt: skip
+        "criterion": (
+            "paper generator output finite and in [0, 1] PQ; every learned method of the registry either "
+            "expands the frame (output checked by the registry: finite, in the display range) or is skipped "
+            "with its loader's reason"
+        ),
+        "paper_generator": big,
+        "methods": {},
+    }
     ok = big["output_finite"] and big["output_in_pq_range"]
     ok &= _learned_methods(ctx, out["methods"])
     out["status"] = "pass" if ok else "fail"
@@ -977,8 +1176,11 @@ def _learned_methods(ctx: Context, out: dict[str, Any]) -> bool:
                 out[name] = skipped("needs a checkpoint and is not trained by this suite's profiles")
                 continue
             kwargs["checkpoint"] = str(ctx.seeded_checkpoint(variant))
-            weights = (f"seeded (seed 0) {variant}-paper architecture"
-                       f"{' (--tiny sizes)' if s.tiny else ''} after 1 training iteration on synthetic data: untrained")  # fmt: skip
+            weights = (
+                f"seeded (seed 0) {variant}-paper architecture"
+                f"{' (--tiny sizes)' if s.tiny else ''} after 1 training iteration on synthetic data: "
+                "untrained"
+            )
         missing = [p for p, spec in params.items() if spec.default is REQUIRED and p not in kwargs]
         if missing:
             out[name] = skipped(f"required parameters this check cannot supply: {', '.join(missing)}")
@@ -992,9 +1194,17 @@ def _learned_methods(ctx: Context, out: dict[str, Any]) -> bool:
             _reset_peak(s.device)
             hdr = method.expand(frame)
             med, best = _timed(lambda m=method: m.expand(frame), s.device, max(1, s.infer_repeats - 2))
-            out[name] = {"status": "ok", "frame": f"{w}x{h}", "s_per_frame": med, "best_s": best, "frames_per_s": 1.0 / med,
-                         "peak_memory_mb": _peak_mb(s.device), "weights": weights, "version": method.info.version,
-                         "output_finite": bool(np.isfinite(hdr).all())}  # fmt: skip
+            out[name] = {
+                "status": "ok",
+                "frame": f"{w}x{h}",
+                "s_per_frame": med,
+                "best_s": best,
+                "frames_per_s": 1.0 / med,
+                "peak_memory_mb": _peak_mb(s.device),
+                "weights": weights,
+                "version": method.info.version,
+                "output_finite": bool(np.isfinite(hdr).all()),
+            }
         except Exception as exc:  # noqa: BLE001 - reported per method; the others still run
             out[name] = {"status": "fail", "error": f"{type(exc).__name__}: {exc}", "weights": weights}
             ok = False
@@ -1019,19 +1229,26 @@ def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
-def run_check(settings: Settings, out: Path, only: list[str] | None = None,
-              items: dict[str, Callable[[Context], dict[str, Any]]] | None = None) -> dict[str, Any]:  # fmt: skip
+def run_check(
+    settings: Settings,
+    out: Path,
+    only: list[str] | None = None,
+    items: dict[str, Callable[[Context], dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
     """Run the items (all, or ``only``) in order within the budget; rewrite ``out`` (JSON) and its
     ``.md`` summary after each. Returns the report."""
     items = ITEMS if items is None else items
     t_start = time.monotonic()
     ctx = Context(settings, t_start + settings.budget_s)
     report = {
-        "format": FORMAT, "finished": False,
+        "format": FORMAT,
+        "finished": False,
         "metadata": _metadata(settings),
-        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(settings).items()},
+        "settings": {
+            k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(settings).items()
+        },
         "items": {},
-    }  # fmt: skip
+    }
     _write(report, out)
     col = 0 if settings.device == "cuda" and not settings.tiny else 1
     import torch
@@ -1047,13 +1264,21 @@ def run_check(settings: Settings, out: Path, only: list[str] | None = None,
         torch.set_num_threads(threads)
     report["finished"] = True
     report["wall_s"] = round(time.monotonic() - t_start, 2)
-    report["summary"] = {st: [n for n, r in report["items"].items() if r["status"] == st] for st in ("pass", "fail", "skipped")}
+    report["summary"] = {
+        st: [n for n, r in report["items"].items() if r["status"] == st] for st in ("pass", "fail", "skipped")
+    }
     _write(report, out)
     return report
 
 
-def _run_items(ctx: Context, report: dict[str, Any], out: Path, items: dict[str, Callable[[Context], dict[str, Any]]],
-               only: list[str] | None, col: int) -> None:  # fmt: skip
+def _run_items(
+    ctx: Context,
+    report: dict[str, Any],
+    out: Path,
+    items: dict[str, Callable[[Context], dict[str, Any]]],
+    only: list[str] | None,
+    col: int,
+) -> None:
     settings = ctx.s
     for name in items:
         if only and name not in only:
@@ -1063,30 +1288,46 @@ def _run_items(ctx: Context, report: dict[str, Any], out: Path, items: dict[str,
         print(f"[gpu_check] {name}: starting ({left:.0f} s of the budget left)", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
         if left < need:
-            res = skipped(f"{left:.0f} s of the {settings.budget_s:.0f} s budget left, the item usually needs {need:.0f} s")
+            res = skipped(
+                f"{left:.0f} s of the {settings.budget_s:.0f} s budget left, the item usually needs "
+                f"{need:.0f} s"
+            )
         else:
             try:
                 res = items[name](ctx)
             except Exception as exc:  # noqa: BLE001 - one failing item must not lose the others
-                res = {"status": "fail", "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-4000:]}
+                res = {
+                    "status": "fail",
+                    "error": f"{type(exc).__name__}: {exc}",
+                    "traceback": traceback.format_exc()[-4000:],
+                }
         res.setdefault("status", "fail")
         res["seconds"] = round(time.perf_counter() - t0, 2)
         res["finished_utc"] = _now()
         ctx.results[name] = res
         report["items"][name] = res
         _write(report, out)
-        print(f"[gpu_check] {name}: {res['status']} in {res['seconds']:.1f} s"
-              + (f" ({res.get('reason') or res.get('error')})" if res["status"] != "pass" else ""),
-              file=sys.stderr, flush=True)  # fmt: skip
+        print(
+            f"[gpu_check] {name}: {res['status']} in {res['seconds']:.1f} s"
+            + (f" ({res.get('reason') or res.get('error')})" if res["status"] != "pass" else ""),
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _metadata(settings: Settings) -> dict[str, Any]:
     from itmn.runinfo import collect_run_metadata
 
     meta = collect_run_metadata(device=settings.device, check="gpu_check", tiny=settings.tiny)
-    if meta["git"].get("commit") is None and os.environ.get("ITMN_GIT_COMMIT"):
-        # the device machine receives the tree without .git: the commit is passed in
-        meta["git"] = {"commit": os.environ["ITMN_GIT_COMMIT"], "dirty": None, "source": "ITMN_GIT_COMMIT"}
+    given = os.environ.get("ITMN_GIT_COMMIT", "").strip()
+    if meta["git"].get("commit") is None and given:
+        # the device machine receives the tree without .git: the commit comes with it
+        # (.whl/COMMIT, written by bench.perf.device_wheels: '<sha>' or '<sha>-dirty')
+        meta["git"] = {
+            "commit": given.removesuffix("-dirty"),
+            "dirty": given.endswith("-dirty"),
+            "source": "ITMN_GIT_COMMIT",
+        }
     import torch
 
     meta["device_name"] = torch.cuda.get_device_name() if settings.device == "cuda" else meta["device"]["cpu"]
@@ -1128,23 +1369,38 @@ def _ms(x: Any) -> str:
     return f"{1e3 * x:.1f} ms" if isinstance(x, float) else "—"
 
 
+def _row(*cells: Any) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
 def markdown(report: dict[str, Any]) -> str:
     """The short summary written beside the JSON."""
     meta = report.get("metadata", {})
     st = report.get("settings", {})
     lines = [
-        "# GPU check" + (" (--tiny)" if st.get("tiny") else ""), "",
+        "# GPU check" + (" (--tiny)" if st.get("tiny") else ""),
+        "",
         f"Device: {meta.get('device_name')} · torch {meta.get('torch')} · commit "
-        f"{(meta.get('git') or {}).get('commit') or 'unknown'} · {meta.get('created_utc')} · budget {st.get('budget_s')} s"
-        + ("" if report.get("finished") else " · **unfinished (the check was stopped or is running)**"), "",
-        "| item | status | seconds | criterion / reason |", "|---|---|---|---|",
-    ]  # fmt: skip
+        f"{(meta.get('git') or {}).get('commit') or 'unknown'} · {meta.get('created_utc')} · "
+        f"budget {st.get('budget_s')} s"
+        + ("" if report.get("finished") else " · **unfinished (the check was stopped or is running)**"),
+        "",
+        "| item | status | seconds | criterion / reason |",
+        "|---|---|---|---|",
+    ]
     items = report.get("items", {})
     for name, r in items.items():
         why = r.get("reason") or r.get("error") or r.get("criterion", "")
-        lines.append(f"| {name} | **{r.get('status')}** | {_f(r.get('seconds'))} | {why.splitlines()[0] if why else ''} |")
-    for name, render in (("train", _md_train), ("projection", _md_projection), ("ddp", _md_ddp),
-                         ("hdrvdp2", _md_vdp), ("inference", _md_infer)):  # fmt: skip
+        lines.append(
+            _row(name, f"**{r.get('status')}**", _f(r.get("seconds")), why.splitlines()[0] if why else "")
+        )
+    for name, render in (
+        ("train", _md_train),
+        ("projection", _md_projection),
+        ("ddp", _md_ddp),
+        ("hdrvdp2", _md_vdp),
+        ("inference", _md_infer),
+    ):
         r = items.get(name)
         if r and r.get("status") != "skipped" and not r.get("error"):
             try:
@@ -1155,44 +1411,91 @@ def markdown(report: dict[str, Any]) -> str:
 
 
 def _md_train(r: dict[str, Any]) -> list[str]:
-    out = [f"## 1. Paper profile, {r['iterations']} iterations", "",
-           "| AMP | it/s (steady) | it/s (session) | peak memory | losses finite | ok |", "|---|---|---|---|---|---|"]
+    out = [
+        f"## 1. Paper profile, {r['iterations']} iterations",
+        "",
+        "| AMP | it/s (steady) | it/s (session) | peak memory | losses finite | ok |",
+        "|---|---|---|---|---|---|",
+    ]
     for amp, x in r["runs"].items():
         if x.get("status") == "skipped":
             out.append(f"| {amp} | skipped: {x['reason']} | | | | |")
             continue
-        out.append(f"| {amp} | {_f(x['iterations_per_s_steady'])} | {_f(x['iterations_per_s_session'])} | "
-                   f"{_f(x['peak_memory_mb'], 5)} MB | {_f(x['losses_finite'])} | {_f(x['ok'])} |")  # fmt: skip
+        out.append(
+            f"| {amp} | {_f(x['iterations_per_s_steady'])} | {_f(x['iterations_per_s_session'])} | "
+            f"{_f(x['peak_memory_mb'], 5)} MB | {_f(x['losses_finite'])} | {_f(x['ok'])} |"
+        )
     k = r.get("kill_resume", {})
-    out += ["", f"Kill and resume ({k.get('amp')}): SIGKILL with a checkpoint at iteration {k.get('checkpoint_iteration_at_kill')}"
-            f" ({k.get('iterations_logged_before_kill')} logged), resumed from {k.get('resumed_from')}, finished at "
-            f"{k.get('final_iteration')}; each iteration logged once: {_f(k.get('log_iterations_once'))}; "
-            f"bit-identical to the uninterrupted run: {_f(k.get('bit_identical_to_uninterrupted'))}; ok: {_f(k.get('ok'))}"]  # fmt: skip
+    out += [
+        "",
+        f"Kill and resume ({k.get('amp')}): SIGKILL with a checkpoint at iteration "
+        f"{k.get('checkpoint_iteration_at_kill')} ({k.get('iterations_logged_before_kill')} logged), "
+        f"resumed from {k.get('resumed_from')}, finished at "
+        f"{k.get('final_iteration')}; each iteration logged once: {_f(k.get('log_iterations_once'))}; "
+        f"bit-identical to the uninterrupted run: {_f(k.get('bit_identical_to_uninterrupted'))}; "
+        f"ok: {_f(k.get('ok'))}",
+    ]
     return out
 
 
 def _md_projection(r: dict[str, Any]) -> list[str]:
-    out = ["## 2. Projected wall time of the paper profile", "",
-           "| model | it/s | iterations | hours |", "|---|---|---|---|"]
+    out = [
+        "## 2. Projected wall time of the paper profile",
+        "",
+        "| model | it/s | iterations | hours |",
+        "|---|---|---|---|",
+    ]
     for v, x in r["rates"].items():
-        out.append(f"| {VARIANT_LABELS.get(v, v)} | {_f(x['iterations_per_s'])} | {x['iterations']:,} | {_f(r['projected_hours'][v])} |")
-    out += ["", f"4 models: **{_f(r['projected_hours_4_models'])} h**; as `reproduce_table1` runs it (plus the two "
-            f"half-length learning-rate runs): {_f(r['projected_hours_reproduce_table1'])} h (trainer overhead factor "
-            f"{_f(r['trainer_overhead_factor'])}; validation and checkpoints not included). {r['note']}.", "",
-            "The README says: " + (" / ".join(f"“{c['sentence']}” ({c['file']})" for c in r["readme_claims"]) or "nothing about the paper profile")
-            + ("" if r.get("readme_hours") is not None else " — no wall time is stated.")]  # fmt: skip
+        out.append(
+            _row(
+                VARIANT_LABELS.get(v, v),
+                _f(x["iterations_per_s"]),
+                f"{x['iterations']:,}",
+                _f(r["projected_hours"][v]),
+            )
+        )
+    out += [
+        "",
+        f"4 models: **{_f(r['projected_hours_4_models'])} h**; as `reproduce_table1` runs it (plus the two "
+        f"half-length learning-rate runs): {_f(r['projected_hours_reproduce_table1'])} h "
+        "(trainer overhead factor "
+        f"{_f(r['trainer_overhead_factor'])}; validation and checkpoints not included). {r['note']}.",
+        "",
+        "The README says: "
+        + (
+            " / ".join(f"“{c['sentence']}” ({c['file']})" for c in r["readme_claims"])
+            or "nothing about the paper profile"
+        )
+        + ("" if r.get("readme_hours") is not None else " — no wall time is stated."),
+    ]
     return out
 
 
 def _md_ddp(r: dict[str, Any]) -> list[str]:
-    out = [f"## 3. DDP ({r['backend']}, {r['nproc']} process(es), {r['iterations']} iterations)", "",
-           "| run | world size | it/s | mean content loss | finite |", "|---|---|---|---|---|"]
+    out = [
+        f"## 3. DDP ({r['backend']}, {r['nproc']} process(es), {r['iterations']} iterations)",
+        "",
+        "| run | world size | it/s | mean content loss | finite |",
+        "|---|---|---|---|---|",
+    ]
     for name, x in r["runs"].items():
-        out.append(f"| {name} | {x.get('world_size')} | {_f(x.get('iterations_per_s_steady'))} | {_f(x.get('mean_content'), 6)} | {_f(x.get('losses_finite'))} |")
+        out.append(
+            _row(
+                name,
+                x.get("world_size"),
+                _f(x.get("iterations_per_s_steady")),
+                _f(x.get("mean_content"), 6),
+                _f(x.get("losses_finite")),
+            )
+        )
     p = r.get("probe", {})
-    out += ["", f"Mean content loss relative difference {_f(r['mean_content_rel_diff'])} (tolerance {DDP_REL_TOL:g}). "
-            f"Forced-DDP probe ({p.get('backend')}, {p.get('steps')} steps): worst relative difference "
-            f"{_f(p.get('worst_rel_diff'))} (tolerance {_f(p.get('tolerance'))}), ok: {_f(p.get('ok'))}."]  # fmt: skip
+    out += [
+        "",
+        f"Mean content loss relative difference {_f(r['mean_content_rel_diff'])} "
+        f"(tolerance {DDP_REL_TOL:g}). "
+        f"Forced-DDP probe ({p.get('backend')}, {p.get('steps')} steps): worst relative difference "
+        f"{_f(p.get('worst_rel_diff'))} (tolerance {_f(p.get('tolerance'))}), ok: {_f(p.get('ok'))}.",
+    ]
     if r.get("note"):
         out += ["", r["note"]]
     return out
@@ -1202,31 +1505,56 @@ def _md_vdp(r: dict[str, Any]) -> list[str]:
     out = ["## 4. HDR-VDP-2 on the device", "", f"Pairs: {r['pairs_source']}.", ""]
     first = r["comparisons"][0] if r["comparisons"] else {}
     keys = [k for k, v in first.items() if isinstance(v, dict) and k != "cpu_float64"]
-    out += ["| pair | ppd | Q (cpu float64) | " + " | ".join(f"dQ {k}" for k in keys) + " | ok |",
-            "|---|---|---|" + "---|" * len(keys) + "---|"]  # fmt: skip
+    out += [
+        "| pair | ppd | Q (cpu float64) | " + " | ".join(f"dQ {k}" for k in keys) + " | ok |",
+        "|---|---|---|" + "---|" * len(keys) + "---|",
+    ]
     for c in r["comparisons"]:
-        out.append(f"| {c['pair']} | {_f(c['ppd'], 4)} | {_f(c['cpu_float64']['Q'], 8)} | "
-                   + " | ".join(_f(c[k]["dQ"], 2) for k in keys) + f" | {_f(all(c[k]['ok'] for k in keys))} |")  # fmt: skip
+        out.append(
+            f"| {c['pair']} | {_f(c['ppd'], 4)} | {_f(c['cpu_float64']['Q'], 8)} | "
+            + " | ".join(_f(c[k]["dQ"], 2) for k in keys)
+            + f" | {_f(all(c[k]['ok'] for k in keys))} |"
+        )
     t = r["timing"]
-    goal = (f"; goal ≤ {_ms(t['goal_s_per_pair'])}: alone {_f(t['goal_met_alone'])}, batch {_f(t['goal_met_batch'])}"
-            if "goal_s_per_pair" in t else f" ({t.get('goal_note', '')})")  # fmt: skip
-    out += ["", f"Time per {t['frame']} pair ({t['device']}, {t['dtype']}): alone {_ms(t['alone_s']['median'])}, "
-            f"in a batch of {t['batch']} {_ms(t['batch_per_pair_s'])} per pair{goal}; peak memory alone "
-            f"{_f(t['alone_peak_memory_mb'], 5)} MB, batch {_f(t['batch_peak_memory_mb'], 5)} MB."]  # fmt: skip
+    goal = (
+        f"; goal ≤ {_ms(t['goal_s_per_pair'])}: alone {_f(t['goal_met_alone'])}, "
+        f"batch {_f(t['goal_met_batch'])}"
+        if "goal_s_per_pair" in t
+        else f" ({t.get('goal_note', '')})"
+    )
+    out += [
+        "",
+        f"Time per {t['frame']} pair ({t['device']}, {t['dtype']}): alone {_ms(t['alone_s']['median'])}, "
+        f"in a batch of {t['batch']} {_ms(t['batch_per_pair_s'])} per pair{goal}; peak memory alone "
+        f"{_f(t['alone_peak_memory_mb'], 5)} MB, batch {_f(t['batch_peak_memory_mb'], 5)} MB.",
+    ]
     return out
 
 
 def _md_infer(r: dict[str, Any]) -> list[str]:
     b = r["paper_generator"]
-    out = ["## 5. Inference", "",
-           f"Paper generator, {b['frame']}, {b['dtype']}, tiles {b['tiling']}: **{_f(b['frames_per_s'])} frames/s** "
-           f"({_ms(b['s_per_frame'])} per frame, peak {_f(b['peak_memory_mb'], 5)} MB; max |PQ diff| vs float32 "
-           f"{_f(b['max_abs_diff_vs_float32_pq'])})"
-           + (f"; network alone, untiled: {_f(b['network_only_untiled']['frames_per_s'])} frames/s" if "network_only_untiled" in b else "")
-           + ".", "", "| method | frames/s | s per frame | weights |", "|---|---|---|---|"]  # fmt: skip
+    out = [
+        "## 5. Inference",
+        "",
+        f"Paper generator, {b['frame']}, {b['dtype']}, tiles {b['tiling']}: "
+        f"**{_f(b['frames_per_s'])} frames/s** "
+        f"({_ms(b['s_per_frame'])} per frame, peak {_f(b['peak_memory_mb'], 5)} MB; max |PQ diff| vs float32 "
+        f"{_f(b['max_abs_diff_vs_float32_pq'])})"
+        + (
+            f"; network alone, untiled: {_f(b['network_only_untiled']['frames_per_s'])} frames/s"
+            if "network_only_untiled" in b
+            else ""
+        )
+        + ".",
+        "",
+        "| method | frames/s | s per frame | weights |",
+        "|---|---|---|---|",
+    ]
     for name, x in r["methods"].items():
         if x.get("status") == "ok":
-            out.append(f"| {name} ({x['frame']}) | {_f(x['frames_per_s'])} | {_f(x['s_per_frame'])} | {x['weights']} |")
+            out.append(
+                _row(f"{name} ({x['frame']})", _f(x["frames_per_s"]), _f(x["s_per_frame"]), x["weights"])
+            )
         else:
             out.append(f"| {name} | {x.get('status')} | | {x.get('reason') or x.get('error')} |")
     return out
@@ -1235,22 +1563,49 @@ def _md_infer(r: dict[str, Any]) -> list[str]:
 # --------------------------------------------------------------------------- command line
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m bench.perf.gpu_check", description=__doc__.split("\n\n")[0],
+        prog="python -m bench.perf.gpu_check",
+        description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Items: " + ", ".join(ITEM_NAMES) + ". See docs/gpu-check.md.",
-    )  # fmt: skip
-    p.add_argument("--device", choices=("cpu", "cuda"), default=None, help="default: cuda when available, else cpu")
+    )
+    p.add_argument(
+        "--device", choices=("cpu", "cuda"), default=None, help="default: cuda when available, else cpu"
+    )
     p.add_argument("--tiny", action="store_true", help="tiny sizes (CI on CPU, about a minute)")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON report (Markdown beside it); default {DEFAULT_OUT}")
-    p.add_argument("--budget-s", type=float, default=DEFAULT_BUDGET_S,
-                   help=f"seconds for the whole check; items that no longer fit are skipped (default {DEFAULT_BUDGET_S:g})")
-    p.add_argument("--only", default=None, metavar="ITEM[,ITEM]", help="run only these items (" + ",".join(ITEM_NAMES) + ")")
-    p.add_argument("--calibration", type=Path, default=None,
-                   help="folder with reference_scores.csv and cases/ (default: $ITMN_SHARED/reference/metrics-synthetic)")
-    p.add_argument("--nproc", type=int, default=None, help="DDP processes (default: visible GPUs on CUDA, 2 on CPU)")
-    p.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary folder, removed)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help=f"JSON report (Markdown beside it); default {DEFAULT_OUT}, with --tiny {DEFAULT_OUT_TINY}",
+    )
+    p.add_argument(
+        "--budget-s",
+        type=float,
+        default=DEFAULT_BUDGET_S,
+        help=f"seconds for the whole check; items that no longer fit are skipped "
+        f"(default {DEFAULT_BUDGET_S:g})",
+    )
+    p.add_argument(
+        "--only",
+        default=None,
+        metavar="ITEM[,ITEM]",
+        help="run only these items (" + ",".join(ITEM_NAMES) + ")",
+    )
+    p.add_argument(
+        "--calibration",
+        type=Path,
+        default=None,
+        help="folder with reference_scores.csv and cases/ "
+        "(default: $ITMN_SHARED/reference/metrics-synthetic)",
+    )
+    p.add_argument(
+        "--nproc", type=int, default=None, help="DDP processes (default: visible GPUs on CUDA, 2 on CPU)"
+    )
+    p.add_argument(
+        "--work", type=Path, default=None, help="scratch folder (default: a temporary folder, removed)"
+    )
     p.add_argument("--keep-work", action="store_true", help="keep the scratch folder (run folders, logs)")
-    return p  # fmt: skip
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1259,12 +1614,17 @@ def main(argv: list[str] | None = None) -> int:
 
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and not torch.cuda.is_available():
-        print(f"gpu_check: --device cuda but CUDA is not available (torch {torch.__version__})", file=sys.stderr)
+        print(
+            f"gpu_check: --device cuda but CUDA is not available (torch {torch.__version__})", file=sys.stderr
+        )
         return 2
     only = [x.strip() for x in args.only.split(",")] if args.only else None
     unknown = sorted(set(only or []) - set(ITEM_NAMES))
     if unknown:
-        print(f"gpu_check: unknown item(s) {', '.join(unknown)}; items: {', '.join(ITEM_NAMES)}", file=sys.stderr)
+        print(
+            f"gpu_check: unknown item(s) {', '.join(unknown)}; items: {', '.join(ITEM_NAMES)}",
+            file=sys.stderr,
+        )
         return 2
     calib = args.calibration
     if calib is None and os.environ.get("ITMN_SHARED"):
@@ -1272,7 +1632,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="itmn-gpu-check-"))
     work.mkdir(parents=True, exist_ok=True)
     settings = make_settings(device, args.tiny, args.budget_s, work.resolve(), calib, args.nproc)
-    out = args.out.resolve()
+    out = (args.out or (DEFAULT_OUT_TINY if args.tiny else DEFAULT_OUT)).resolve()
     try:
         report = run_check(settings, out, only)
     finally:

@@ -29,8 +29,12 @@ def test_tiny_check_on_cpu(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.run(
         [sys.executable, "-m", "bench.perf.gpu_check", "--device", "cpu", "--tiny", "--out", str(out)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     report = json.loads(out.read_text())
     assert report["format"] == gc.FORMAT and report["finished"] is True
@@ -111,7 +115,9 @@ def test_a_failing_item_is_reported_and_the_others_kept(tmp_path: Path) -> None:
     assert vdp["status"] == "pass" and vdp["comparisons"]
     assert on_disk["summary"] == {"pass": ["hdrvdp2"], "fail": ["train"], "skipped": []}
     md = out.with_suffix(".md").read_text()
-    assert "| train | **fail** |" in md and "deliberately broken item" in md and "| hdrvdp2 | **pass** |" in md
+    assert (
+        "| train | **fail** |" in md and "deliberately broken item" in md and "| hdrvdp2 | **pass** |" in md
+    )
 
 
 def test_items_that_do_not_fit_the_budget_are_skipped_with_the_reason(tmp_path: Path) -> None:
@@ -151,7 +157,9 @@ def test_readme_claims_and_stated_hours(tmp_path: Path) -> None:
         "minutes.\n\n| `paper` | 512 | 6 hours |\n\n```sh\nnox -s reproduce_table1 # `paper` 3 days\n```\n"
     )
     claims = gc.readme_claims(tmp_path)
-    assert claims == [{"file": "README.md", "sentence": "The `paper` profile takes about 9 hours on one H100."}]
+    assert claims == [
+        {"file": "README.md", "sentence": "The `paper` profile takes about 9 hours on one H100."}
+    ]
     assert gc.claimed_hours(claims) == 9.0
     assert gc.claimed_hours([{"file": "x", "sentence": "`paper` on a GPU takes 90 minutes"}]) == 1.5
     assert gc.claimed_hours([{"file": "x", "sentence": "The `paper` profile (Fig. 2 h) on a GPU"}]) is None
@@ -174,3 +182,12 @@ def test_generated_pairs_without_a_calibration_folder() -> None:
     pairs, source = gc.calibration_pairs(None, 2)
     assert len(pairs) == 2 and "generated" in source and not pairs[0]["reference_scores"]
     assert pairs[1]["test"].shape == (97, 131, 3)
+
+
+def test_commit_passed_in_when_the_tree_has_no_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import itmn.runinfo
+
+    monkeypatch.setattr(itmn.runinfo, "git_commit", lambda repo=None: {"commit": None, "dirty": None})
+    monkeypatch.setenv("ITMN_GIT_COMMIT", "0123abcd-dirty")
+    meta = gc._metadata(_tiny_settings(tmp_path))
+    assert meta["git"] == {"commit": "0123abcd", "dirty": True, "source": "ITMN_GIT_COMMIT"}
