@@ -3,11 +3,12 @@ process group of any size, one GPU included.
 
 With one process the trainer (:mod:`itmn.train.distributed`) starts no process group and wraps
 nothing in DistributedDataParallel, so on a one-GPU machine ``torchrun`` alone never runs NCCL.
-This probe starts the group itself (NCCL on CUDA, gloo on CPU), builds the iTMN task of a configuration with DDP forced on (:class:`ForcedDist`), runs a few
-training steps on fixed seeded batches through the same calls the training loop makes
-(``shard``, ``step``, ``mean_logs``, ``any_flag``, ``barrier``), then the same steps from the same
-seed without DDP. With one process the two are the same computation; with several, each rank
-normalizes its own slice (the comparison is then only indicative).
+This probe starts the group itself (NCCL on CUDA, gloo on CPU), builds the iTMN task of a
+configuration with DDP forced on (:class:`ForcedDist`), runs a few training steps on fixed seeded
+batches through the same calls the training loop makes (``shard``, ``step``, ``mean_logs``,
+``any_flag``, ``barrier``), then the same steps from the same seed without DDP. With one process
+the two are the same computation; with several, each rank normalizes its own slice (the
+comparison is then only indicative).
 
 :func:`probe` runs in the calling process (gpu_check does this: a one-process group on a free
 local port); under ``torchrun`` the module joins the job and rank 0 writes the result::
@@ -46,7 +47,9 @@ def _batch(cfg: Any, iteration: int) -> dict[str, torch.Tensor]:
     return {"ldr": torch.rand(shape, generator=g), "hdr": torch.rand(shape, generator=g)}
 
 
-def run_steps(cfg: Any, dist: ddp.DistInfo, device: torch.device, steps: int) -> tuple[list[dict[str, float]], bool]:
+def run_steps(
+    cfg: Any, dist: ddp.DistInfo, device: torch.device, steps: int
+) -> tuple[list[dict[str, float]], bool]:
     """(per-step logs, whether the networks were wrapped in DDP) of ``steps`` iTMN steps."""
     from itmn.train.tasks import build_task
 
@@ -81,8 +84,9 @@ def probe(cfg: Any, steps: int) -> dict[str, Any]:
     if info.world_size > 1 or "MASTER_ADDR" in os.environ:
         torch.distributed.init_process_group(backend=backend, rank=info.rank, world_size=info.world_size)
     else:
-        torch.distributed.init_process_group(backend=backend, init_method=f"tcp://127.0.0.1:{_free_port()}",
-                                             rank=0, world_size=1)  # fmt: skip
+        torch.distributed.init_process_group(
+            backend=backend, init_method=f"tcp://127.0.0.1:{_free_port()}", rank=0, world_size=1
+        )
     try:
         forced = ForcedDist(rank=info.rank, world_size=info.world_size, local_rank=info.local_rank)
         with_ddp, wrapped = run_steps(cfg, forced, device, steps)
@@ -93,9 +97,15 @@ def probe(cfg: Any, steps: int) -> dict[str, Any]:
         torch.set_num_threads(saved[0])
         torch.use_deterministic_algorithms(saved[1])
     return {
-        "backend": backend, "world_size": info.world_size, "device": str(device), "steps": steps,
-        "amp": str(ddp.amp_dtype(cfg.run.amp, device)), "ddp_wrapped": wrapped, "ddp": with_ddp, "plain": plain,
-    }  # fmt: skip
+        "backend": backend,
+        "world_size": info.world_size,
+        "device": str(device),
+        "steps": steps,
+        "amp": str(ddp.amp_dtype(cfg.run.amp, device)),
+        "ddp_wrapped": wrapped,
+        "ddp": with_ddp,
+        "plain": plain,
+    }
 
 
 def _free_port() -> int:
