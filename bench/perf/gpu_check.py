@@ -137,7 +137,8 @@ class Settings:
     ddp_iterations: int = 50
     ddp_batch: int = 6
     probe_steps: int = 5
-    rate_steps: int = 20  #: timed steps per model for the projection
+    rate_steps: int = 20  #: timed steps per model for the projection (at most)
+    rate_max_s: float = 8.0  #: ... or fewer (at least 3) once this many seconds have passed
     vdp_frame: tuple[int, int] = (1080, 1920)
     vdp_batch: int = 8
     vdp_repeats: int = 10
@@ -171,6 +172,7 @@ def make_settings(
             ddp_batch=2 * nproc,
             probe_steps=3,
             rate_steps=3,
+            rate_max_s=2.0,
             vdp_frame=(108, 192),
             vdp_repeats=2,
             vdp_pairs=2,
@@ -653,9 +655,10 @@ def _same_state(a: Path, b: Path) -> bool:
 VARIANT_LABELS = {"itmn": "iTMN", "nodmse": "NoDMSE", "noadvreg": "NoAdvReg", "drtm": "DrTM-style"}
 
 
-def task_rate(cfg: Any, device: str, steps: int) -> float:
-    """Iterations/s of the trainer's task for ``cfg`` on a fixed random batch (no data loading,
-    no logging), with the AMP and channels_last the configuration resolves to."""
+def task_rate(cfg: Any, device: str, steps: int, max_s: float = float("inf")) -> tuple[float, int]:
+    """(iterations/s, steps timed) of the trainer's task for ``cfg`` on a fixed random batch (no
+    data loading, no logging), with the AMP and channels_last the configuration resolves to:
+    ``steps`` steps after two warm-up steps, or fewer (at least 3) once ``max_s`` has passed."""
     import torch
 
     from itmn.train import distributed as ddp
@@ -679,10 +682,12 @@ def task_rate(cfg: Any, device: str, steps: int) -> float:
             task.step(batch, i)
         _sync(device)
         t0 = time.perf_counter()
-        for i in range(steps):
-            task.step(batch, i)
+        done = 0
+        while done < steps and (done < 3 or time.perf_counter() - t0 < max_s):
+            task.step(batch, done)
+            done += 1
         _sync(device)
-        return steps / (time.perf_counter() - t0)
+        return done / (time.perf_counter() - t0), done
     finally:
         torch.set_num_threads(saved[0])
         torch.backends.cudnn.benchmark = saved[1]
@@ -743,8 +748,10 @@ def item_projection(ctx: Context) -> dict[str, Any]:
     for variant in VARIANT_LABELS:
         amp = "auto" if ctx.cuda else "off"
         cfg = ctx.config(variant, **{"run.amp": amp, "run.channels_last": "auto"})
+        rate, steps = task_rate(cfg, s.device, s.rate_steps, s.rate_max_s)
         rates[variant] = {
-            "iterations_per_s": round(task_rate(cfg, s.device, s.rate_steps), 3),
+            "iterations_per_s": round(rate, 3),
+            "steps_timed": steps,
             "crop": cfg.data.crop,
             "batch": cfg.run.batch_size,
             "iterations": get_profile("paper" if variant == "itmn" else f"{variant}-paper").run.iterations,
