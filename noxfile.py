@@ -7,6 +7,7 @@ command), so nothing is installed twice: ``venv_backend="none"``.
     nox -s reproduce_table1   # the paper's Table 1, end to end  (-- --profile smoke|cpu|paper ...)
     nox -s reproduce_table2   # the alpha/lambda sweep of Table 2
     nox -s octave             # the MATLAB/Octave bridge tests only (needs GNU Octave)
+    nox -s gpu_check          # one prepared check of the GPU paths (-- --device cpu --tiny: CI size)
 """
 
 from __future__ import annotations
@@ -62,6 +63,14 @@ def lint(session: nox.Session) -> None:
 def perf(session: nox.Session) -> None:
     """Benchmarks: HDR-VDP-2, Huo, KO, training and inference speed (writes results/perf/*.json)."""
     session.run("python", "-m", "bench.perf", *session.posargs, env=_shared_env())
+
+
+@nox.session(venv_backend="none")
+def gpu_check(session: nox.Session) -> None:
+    """The paper profile with AMP, kill/resume, DDP, HDR-VDP-2 and inference on a CUDA GPU, within
+    8 minutes (docs/gpu-check.md). Arguments after ``--`` go to ``python -m bench.perf.gpu_check``
+    (``--device cpu --tiny`` runs the same code small on CPU; ``--out``, ``--budget-s``, ``--only``)."""
+    session.run("python", "-m", "bench.perf.gpu_check", *session.posargs, env=_shared_env())
 
 
 @nox.session(venv_backend="none")
