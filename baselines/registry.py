@@ -760,6 +760,11 @@ def _register_builtins() -> None:
                 else "Endo, Kanamori, Mitani, Deep reverse tone mapping, ACM TOG 36(6) 2017"
             ),
         )
+    # published networks with their authors' released weights (no checkpoint: the weights are
+    # fetched and verified like the datasets); torch and the networks are imported by the factories
+    from baselines.published.methods import register as register_published
+
+    register_published(register_method)
 
 
 _register_builtins()
