@@ -19,6 +19,7 @@ _SUBCOMMAND_MODULES = (
     "itmn.data.cli",
     "itmn.train.cli",
     "baselines.cli",
+    "baselines.models_cli",
 )
 
 
