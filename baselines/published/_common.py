@@ -26,6 +26,7 @@ __all__ = [
     "codes_from_image",
     "pad_amounts",
     "pad_reflect",
+    "pad_reflect_np",
     "pick_device",
     "tile_starts",
 ]
@@ -92,6 +93,15 @@ def pad_reflect(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, tuple[int
         -1, torch.as_tensor(cols, device=x.device)
     )
     return out, (h, w)
+
+
+def pad_reflect_np(x: np.ndarray, multiple: int) -> np.ndarray:
+    """H x W x C numpy version of :func:`pad_reflect` (same mirror rule), returning the padded array."""
+    h, w = x.shape[:2]
+    ph, pw = pad_amounts(h, w, multiple)
+    if ph == 0 and pw == 0:
+        return x
+    return np.ascontiguousarray(x[_reflect_index(h, h + ph)][:, _reflect_index(w, w + pw)])
 
 
 def _reflect_index(n: int, total: int) -> np.ndarray:

@@ -24,10 +24,10 @@ the network in float16 (``net.half()``, input ``.half()``); here float16 is used
 Native output: the network's output as it is, H x W x 3 float32 RGB (PQ code values, BT.2020).
 
 Sizes: the Restormers down-sample twice by pixel unshuffle, so H and W must be multiples of 4
-(:data:`MULTIPLE`). Other sizes are padded at the bottom and right by mirror reflection to the
-next multiple of 4 and the output is cropped back (the padded pixels also enter the spatial means
-of the attention and the 8x8 prior, which are global: a few rows of mirrored image). Sides that
-are multiples of 4 are not padded, so the output is the authors' exactly. ``tile > 0`` runs windows
+(:data:`MULTIPLE`). Other sizes are padded at the bottom and right by mirror reflection (edge pixel
+not repeated) to the next multiple of 4, the network runs on the padded image (its global parts,
+the attention and the 8x8 prior, see the few mirrored rows too) and the output is cropped back.
+Sides that are multiples of 4 are not padded, so the output is the authors' exactly. ``tile > 0`` runs windows
 of ``tile`` pixels blended over ``overlap`` pixels, every window given the whole image's 8x8 prior;
 the channel attention then sees one window at a time, so tiled outputs differ from whole-image
 ones (for images larger than memory allows; the default 0 runs the whole image).

@@ -24,13 +24,13 @@ Native output (reference/published/README.md): the network's raw output, H x W x
 script then divides by its maximum and raises to 1/0.45 ("linearize").
 
 Sizes: the U-Net halves the base branch twice and doubles it back, so H and W must be multiples of
-4 (:data:`MULTIPLE`); other sizes fail inside the authors' network. Here the image and the highlight
-mask are padded at the bottom and right by mirror reflection to the next multiple of 4 and the
-output is cropped back; the colour condition is made from the unpadded image (it is a global
-statistic: a spatial mean). An image whose sides are multiples of 4 is not padded, so its output is
-the authors' exactly. ``tile > 0`` runs windows of ``tile`` pixels with ``overlap`` pixels blended
-linearly, every window given the whole image's colour condition (for images larger than memory
-allows; the default 0 runs the whole image, as the authors do).
+4 (:data:`MULTIPLE`); other sizes fail inside the authors' network. Here the image is padded at the
+bottom and right by mirror reflection (edge pixel not repeated) to the next multiple of 4, the
+authors' pre-processing and network run on the padded image, and the output is cropped back. An
+image whose sides are multiples of 4 is not padded, so its output is the authors' exactly.
+``tile > 0`` runs windows of ``tile`` pixels of the padded image with ``overlap`` pixels blended
+linearly, every window given the whole padded image's colour condition (for images larger than
+memory allows; the default 0 runs the whole image, as the authors do).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from torch import nn
 
 from baselines.published import _common
 
-__all__ = ["MULTIPLE", "LiteHDRNet", "load", "native", "preprocess", "run"]
+__all__ = ["MULTIPLE", "LiteHDRNet", "codes", "inputs", "load", "native", "preprocess", "run"]
 
 #: H and W the network takes are multiples of this.
 MULTIPLE = 4
@@ -302,13 +302,13 @@ class LiteHDRNet(nn.Module):
         return self.msnet(self.mlp(img, c_cond), s_cond)
 
 
-def preprocess(img: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """H x W x 3 RGB (uint8 as read, or float code values) -> the three float32 H x W x 3 inputs of
-    test.py: the image in [0, 1], the highlight mask, and the quarter-size colour condition."""
+def inputs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The three float32 inputs test.py makes from H x W x 3 code values ``x`` in [0, 1]: the image,
+    the highlight mask ``clip((x - 0.9) / (1 - 0.9), 0, 1)`` and the colour condition
+    ``cv2.resize(x, (0, 0), fx=0.25, fy=0.25)`` (bilinear, round(H/4) x round(W/4))."""
     import cv2
 
-    arr = _common.check_image(img, "LHDR")
-    x = _common.codes_from_image(arr)
+    x = np.ascontiguousarray(x, dtype=np.float32)
     s_cond = np.clip((x - 0.9) / (1 - 0.9), 0, 1)
     h, w = x.shape[:2]
     if round(w * 0.25) >= 1 and round(h * 0.25) >= 1:
@@ -318,6 +318,17 @@ def preprocess(img: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             x, (max(1, round(w * 0.25)), max(1, round(h * 0.25))), interpolation=cv2.INTER_LINEAR
         )
     return x, s_cond, c_cond
+
+
+def codes(img: np.ndarray) -> np.ndarray:
+    """H x W x 3 RGB (uint8 as read from a PNG, or float code values) -> float32 code values in
+    [0, 1] as test.py makes them (``png / 255.0``, then float32)."""
+    return _common.codes_from_image(_common.check_image(img, "LHDR"))
+
+
+def preprocess(img: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`inputs` of the image as given (no padding): what test.py feeds the network."""
+    return inputs(codes(img))
 
 
 def load(
@@ -332,32 +343,28 @@ def _to_tensor(a: np.ndarray, dev: torch.device) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None].to(dev)
 
 
-def run(
-    net: LiteHDRNet,
-    inputs: tuple[np.ndarray, np.ndarray, np.ndarray],
-    *,
-    tile: int = 0,
-    overlap: int = 32,
-) -> np.ndarray:
-    """The network on :func:`preprocess`'s inputs, padded to multiples of 4 and cropped back (or in
-    blended tiles when ``tile > 0``); returns H x W x 3 float32 (CPU numpy)."""
+def run(net: LiteHDRNet, x: np.ndarray, *, tile: int = 0, overlap: int = 32) -> np.ndarray:
+    """The authors' pipeline on H x W x 3 code values ``x`` (:func:`codes`): padded to multiples of 4,
+    :func:`inputs`, the network (whole image, or blended windows when ``tile > 0``), cropped back.
+    Returns H x W x 3 float32 (CPU numpy)."""
     _common.check_tiling("lhdr", tile, overlap, MULTIPLE)
     dev = next(net.parameters()).device
-    x, s_cond, c_cond = (_to_tensor(a, dev) for a in inputs)
-    h, w = x.shape[-2:]
+    h, w = x.shape[:2]
+    img_t, s_t, c_t = (_to_tensor(a, dev) for a in inputs(_common.pad_reflect_np(x, MULTIPLE)))
+    hp, wp = img_t.shape[-2:]
 
     def window(top: int, left: int, bottom: int, right: int) -> torch.Tensor:
-        xs, (hh, ww) = _common.pad_reflect(x[..., top:bottom, left:right], MULTIPLE)
-        ss, _ = _common.pad_reflect(s_cond[..., top:bottom, left:right], MULTIPLE)
-        return net(xs, ss, c_cond)[..., :hh, :ww]
+        # windows of the padded image are multiples of 4 already (tile is); padding is a no-op then
+        xs, (hh, ww) = _common.pad_reflect(img_t[..., top:bottom, left:right], MULTIPLE)
+        ss, _ = _common.pad_reflect(s_t[..., top:bottom, left:right], MULTIPLE)
+        return net(xs, ss, c_t)[..., :hh, :ww]
 
     with torch.no_grad():
-        y = (
-            window(0, 0, h, w)
-            if tile == 0 or (h <= tile and w <= tile)
-            else _common.blend_tiles(window, h, w, tile, overlap)
-        )
-    return y[0].permute(1, 2, 0).float().cpu().numpy()
+        if tile == 0 or (hp <= tile and wp <= tile):
+            y = window(0, 0, hp, wp)
+        else:
+            y = _common.blend_tiles(window, hp, wp, tile, overlap)
+    return y[0, :, :h, :w].permute(1, 2, 0).float().cpu().numpy()
 
 
 def native(
@@ -374,12 +381,4 @@ def native(
     relative HDR. Any size (padding stated in the module docstring). Weights from the cache or the
     mirror (``ITMN_DATA_MIRROR``)."""
     net = load(device, cache=cache, mirror=mirror)
-    return run(net, preprocess(img), tile=tile, overlap=overlap)
-
-
-def authors_linearize(raw: np.ndarray) -> np.ndarray:
-    """The authors' post-processing in test.py: ``(raw / raw.max()) ** (1 / 0.45)`` (float32)."""
-    peak = float(raw.max())
-    if peak <= 0:
-        return np.zeros_like(raw, dtype=np.float32)
-    return ((raw / np.float32(peak)) ** np.float32(1 / 0.45)).astype(np.float32)
+    return run(net, codes(img), tile=tile, overlap=overlap)

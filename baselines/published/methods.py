@@ -122,7 +122,7 @@ def _lhdr_factory(tile: int, overlap: int, output: str, device: str | None) -> E
     net = lhdr.load(_common.pick_device(device))
 
     def expand(ldr: np.ndarray) -> tuple[np.ndarray, ExpandStats]:
-        raw = lhdr.run(net, lhdr.preprocess(ldr), tile=tile, overlap=overlap)
+        raw = lhdr.run(net, lhdr.codes(ldr), tile=tile, overlap=overlap)
         return lhdr_to_display(raw, output)
 
     return _annotate(expand, "lhdr", net)
