@@ -72,19 +72,21 @@ def pick_device(device: str | None) -> torch.device:
     return dev
 
 
-def pad_amounts(h: int, w: int, multiple: int) -> tuple[int, int]:
-    """Rows and columns to add at the bottom and right so both sides are multiples of ``multiple``."""
-    return (-h) % multiple, (-w) % multiple
+def pad_amounts(h: int, w: int, multiple: int, minimum: int = 1) -> tuple[int, int]:
+    """Rows and columns to add at the bottom and right so both sides are multiples of ``multiple``
+    and at least ``minimum`` (itself rounded up to a multiple)."""
+    low = -(-minimum // multiple) * multiple
+    return max((-h) % multiple, low - h), max((-w) % multiple, low - w)
 
 
-def pad_reflect(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, tuple[int, int]]:
+def pad_reflect(x: torch.Tensor, multiple: int, minimum: int = 1) -> tuple[torch.Tensor, tuple[int, int]]:
     """Pad N x C x H x W at the bottom and right by mirror reflection (edge pixel not repeated,
     numpy's ``reflect``; repeated reflection when the pad exceeds the side) to multiples of
-    ``multiple``. Returns the padded tensor and the original (H, W) to crop back to."""
+    ``multiple`` (and at least ``minimum``). Returns the padded tensor and the original (H, W)."""
     import torch
 
     h, w = x.shape[-2:]
-    ph, pw = pad_amounts(h, w, multiple)
+    ph, pw = pad_amounts(h, w, multiple, minimum)
     if ph == 0 and pw == 0:
         return x, (h, w)
     rows = _reflect_index(h, h + ph)
@@ -184,6 +186,15 @@ def check_tiling(name: str, tile: int, overlap: int, multiple: int) -> None:
         raise ConfigError(f"{name}: overlap={overlap}: expected 0 <= overlap < tile/2 = {tile // 2} pixels")
 
 
+def to_input(a: np.ndarray, net: Any) -> torch.Tensor:
+    """H x W x C numpy -> 1 x C x H x W tensor on the network's device and dtype, channels-last."""
+    import torch
+
+    p = next(net.parameters())
+    t = torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None]
+    return t.to(device=p.device, dtype=p.dtype).contiguous(memory_format=torch.channels_last)
+
+
 # --------------------------------------------------------------------------- model cache
 _LOCK = threading.Lock()
 
@@ -206,7 +217,10 @@ def _cached_model(
     net.eval()
     for p in net.parameters():
         p.requires_grad_(False)
-    return net.to(device=torch.device(device), dtype=getattr(torch, dtype))
+    # channels-last: 1.6-2x faster on CPU for these small-channel networks (depthwise and grouped
+    # convolutions above all), outputs equal to the NCHW ones within 1e-5 (tests compare with the
+    # authors' NCHW outputs)
+    return net.to(device=torch.device(device), dtype=getattr(torch, dtype), memory_format=torch.channels_last)
 
 
 def load_model(

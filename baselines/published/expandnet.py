@@ -145,8 +145,7 @@ def load(
 
 def run(net: ExpandNet, x: np.ndarray, *, tiled: bool = True, patch_size: int = PATCH) -> np.ndarray:
     """The network on a preprocessed H x W x 3 float32 input; returns H x W x 3 float32 (CPU numpy)."""
-    dev = next(net.parameters()).device
-    t = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None].to(dev)
+    t = _common.to_input(x, net)
     with torch.no_grad():
         y = net.predict(t, patch_size) if tiled else net(t)
     return y[0].permute(1, 2, 0).float().cpu().numpy()

@@ -24,7 +24,7 @@ the network in float16 (``net.half()``, input ``.half()``); here float16 is used
 Native output: the network's output as it is, H x W x 3 float32 RGB (PQ code values, BT.2020).
 
 Sizes: the Restormers down-sample twice by pixel unshuffle, so H and W must be multiples of 4
-(:data:`MULTIPLE`). Other sizes are padded at the bottom and right by mirror reflection (edge pixel
+(:data:`MULTIPLE`), and at least 8 (the prior's 8 x 8 pooling). Other sizes are padded at the bottom and right by mirror reflection (edge pixel
 not repeated) to the next multiple of 4, the network runs on the padded image (its global parts,
 the attention and the 8x8 prior, see the few mirrored rows too) and the output is cropped back.
 Sides that are multiples of 4 are not padded, so the output is the authors' exactly. ``tile > 0`` runs windows
@@ -48,6 +48,8 @@ __all__ = ["MULTIPLE", "WEIGHTS_KEYS", "TriSegNet", "load", "native", "preproces
 
 #: H and W the network takes are multiples of this.
 MULTIPLE = 4
+#: ... and at least this (the 8 x 8 average pooling of the prior needs one 8 x 8 block).
+MINIMUM = 8
 #: The released weights files, by the authors' stem.
 WEIGHTS_KEYS = {"params": "hdrtvdm", "params_3DM": "hdrtvdm-3dm", "params_DaVinci": "hdrtvdm-davinci"}
 _T_B = 0.7611  # thresholds of the luminance segmentation (both 0.7611 in TriSegNet)
@@ -297,19 +299,18 @@ def run(net: TriSegNet, x: np.ndarray, *, tile: int = 0, overlap: int = 32) -> n
     """The network on a preprocessed H x W x 3 input, padded to multiples of 4 and cropped back (or
     in blended tiles when ``tile > 0``), in the network's dtype; returns H x W x 3 float32."""
     _common.check_tiling("hdrtvdm", tile, overlap, MULTIPLE)
-    p = next(net.parameters())
-    t = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None].to(p.device, p.dtype)
+    t = _common.to_input(x, net)
     h, w = t.shape[-2:]
     with torch.no_grad():
         if tile == 0 or (h <= tile and w <= tile):
-            tp, (hh, ww) = _common.pad_reflect(t, MULTIPLE)
+            tp, (hh, ww) = _common.pad_reflect(t, MULTIPLE, MINIMUM)
             y = net(tp)[..., :hh, :ww]
         else:
-            full, _ = _common.pad_reflect(t, MULTIPLE)
+            full, _ = _common.pad_reflect(t, MULTIPLE, MINIMUM)
             prior = TriSegNet.prior(full)
 
             def window(top: int, left: int, bottom: int, right: int) -> torch.Tensor:
-                tp, (hh, ww) = _common.pad_reflect(t[..., top:bottom, left:right], MULTIPLE)
+                tp, (hh, ww) = _common.pad_reflect(t[..., top:bottom, left:right], MULTIPLE, MINIMUM)
                 return net(tp, prior)[..., :hh, :ww]
 
             y = _common.blend_tiles(window, h, w, tile, overlap)

@@ -339,18 +339,13 @@ def load(
     return _common.load_model(LiteHDRNet, "lhdr", device=dev, cache=cache, mirror=mirror)
 
 
-def _to_tensor(a: np.ndarray, dev: torch.device) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None].to(dev)
-
-
 def run(net: LiteHDRNet, x: np.ndarray, *, tile: int = 0, overlap: int = 32) -> np.ndarray:
     """The authors' pipeline on H x W x 3 code values ``x`` (:func:`codes`): padded to multiples of 4,
     :func:`inputs`, the network (whole image, or blended windows when ``tile > 0``), cropped back.
     Returns H x W x 3 float32 (CPU numpy)."""
     _common.check_tiling("lhdr", tile, overlap, MULTIPLE)
-    dev = next(net.parameters()).device
     h, w = x.shape[:2]
-    img_t, s_t, c_t = (_to_tensor(a, dev) for a in inputs(_common.pad_reflect_np(x, MULTIPLE)))
+    img_t, s_t, c_t = (_common.to_input(a, net) for a in inputs(_common.pad_reflect_np(x, MULTIPLE)))
     hp, wp = img_t.shape[-2:]
 
     def window(top: int, left: int, bottom: int, right: int) -> torch.Tensor:
