@@ -214,3 +214,33 @@ def test_itmn_expand_end_to_end(weights_env, tmp_path: Path, eo_png, capsys):
     header = dict(OpenEXR.File(str(out)).header())
     assert header["itmn:method"].startswith("expandnet weights.pth@2b47572")
     assert cli.main(["expand", "-m", "hdrtvdm", "--device", "cpu", str(src), str(tmp_path / "tv.exr")]) == 0
+
+
+def test_itmn_bench_evaluate_end_to_end(weights_env, tmp_path: Path, capsys):
+    """``itmn-bench evaluate --method lhdr`` on a small prepared dataset: no checkpoint needed."""
+    import pandas as pd
+    from scipy.ndimage import gaussian_filter
+
+    from bench.cli import main as bench_main
+    from itmn import hdrio
+
+    rng = np.random.default_rng(5)
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(3):
+        img = np.exp(3 * gaussian_filter(rng.normal(size=(40, 48, 3)), (4, 4, 0)))
+        img[10, 20] = 300.0
+        hdrio.write_exr(src / f"img{i}.exr", img.astype(np.float32))
+    prepared = tmp_path / "prepared"
+    prepare.prepare_dataset(
+        src, out=prepared, cache=tmp_path / "cache", params=prepare.PrepareParams(size=32), progress=False,
+        log=lambda m: None,
+    )  # fmt: skip
+    results = tmp_path / "results"
+    argv = ["evaluate", "--method", "lhdr", "--device", "cpu", "--dataset", str(prepared),
+            "--results", str(results), "--no-progress"]  # fmt: skip
+    assert bench_main(argv) == 0, capsys.readouterr().err
+    assert "config: lhdr params.pth@5d8ce8c | output=p99.9" in capsys.readouterr().out
+    scores = pd.read_csv(results / "scores.csv")
+    assert set(scores["method"]) == {"lhdr"} and np.isfinite(scores["hdrvdp2"]).all()
+    assert "| lhdr |" in (results / "table1.md").read_text()
