@@ -11,4 +11,5 @@ MODULES = (
     "bench.perf.metrics",
     "bench.perf.baselines",
     "bench.perf.training",
+    "bench.perf.published",
 )
