@@ -77,9 +77,9 @@ def test_percentile_of_zero_falls_back_to_the_maximum_and_black_stays_black():
 @settings(max_examples=40, deadline=None)
 @given(relative_images.map(lambda a: a / a.max()), st.floats(0.05, 20.0))
 def test_relative_rules_do_not_depend_on_the_output_scale(native, k):
-    """p99.9 and max anchor on the image itself; the authors' rules divide by its maximum
-    (ExpandNet's min-max is not scale-free in general, but is for k x (native - min) + min)."""
-    for rule in ("p99.9", "max"):
+    """p99.9 and max anchor on the image itself; the authors' rules divide by its range (ExpandNet)
+    or maximum (LHDR): a network output twice as bright is displayed the same under every rule."""
+    for rule in methods.OUTPUT_RULES:
         a, _ = methods.expandnet_to_display(native, rule)
         b, _ = methods.expandnet_to_display(native * k, rule)
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
