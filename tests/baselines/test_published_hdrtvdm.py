@@ -97,6 +97,15 @@ def test_multiples_of_four_are_not_padded_and_one_tile_is_the_whole_image(random
 
 
 def test_tiles_share_the_whole_image_prior(random_net, rng):
-    x = rng.random((72, 80, 3), dtype=np.float32)
+    """Windows at rows/columns 0 and 8 (72 = 64 + 8): the top-left 8 x 8 corner is covered by the
+    first window alone, so there the tiled output is that window's output -- computed with the
+    whole image's 8x8 prior, not the window's own."""
+    x = rng.random((72, 72, 3), dtype=np.float32)
+    x[40:, 40:] *= 0.2  # a dark corner outside the first window: the two priors differ
     tiled = hdrtvdm.run(random_net, x, tile=64, overlap=16)
-    assert tiled.shape == x.shape and np.isfinite(tiled).all()
+    t = torch.from_numpy(x.transpose(2, 0, 1).copy())[None]
+    with torch.no_grad():
+        shared_prior = random_net(t[..., :64, :64], hdrtvdm.TriSegNet.prior(t))[0].permute(1, 2, 0).numpy()
+        own_prior = random_net(t[..., :64, :64])[0].permute(1, 2, 0).numpy()
+    np.testing.assert_allclose(tiled[:8, :8], shared_prior[:8, :8], rtol=0, atol=1e-5)
+    assert float(np.abs(tiled[:8, :8] - own_prior[:8, :8]).max()) > 1e-4
