@@ -278,3 +278,8 @@ def register_builtin_methods() -> None:
             params=(checkpoint_param(), device_param()),
             reference=reference,
         )
+    # published networks with their authors' released weights (no checkpoint: the weights are
+    # fetched and verified like the datasets); torch and the networks are imported by the factories
+    from baselines.published.methods import register as register_published
+
+    register_published(register_method)

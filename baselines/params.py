@@ -126,16 +126,9 @@ def choice_param(name: str, default: str, choices: Sequence[str], help: str, **k
     return Param(name, default, help, type=Literal[tuple(choices)], fmt=str, **kw)
 
 
-def device_param() -> Param:
+def device_param(help: str = "cpu, cuda, cuda:N, or auto (default)", **kw: Any) -> Param:
     """``device``: cpu, cuda, cuda:N, or auto (None: the loader chooses)."""
-    return Param(
-        "device",
-        None,
-        "cpu, cuda, cuda:N, or auto (default)",
-        type=str | None,
-        parse=parse_device,
-        fmt=lambda v: v or "auto",
-    )
+    return Param("device", None, help, type=str | None, parse=parse_device, fmt=lambda v: v or "auto", **kw)
 
 
 def checkpoint_param() -> Param:

@@ -11,6 +11,7 @@ from itmn.display import (
     clip_display,
     from_pq,
     from_relative_bt709,
+    from_relative_bt709_percentile,
     stats_from_output,
 )
 from itmn.images import check_ldr
@@ -23,5 +24,6 @@ __all__ = [
     "clip_display",
     "from_pq",
     "from_relative_bt709",
+    "from_relative_bt709_percentile",
     "stats_from_output",
 ]

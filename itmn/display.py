@@ -7,7 +7,12 @@ protocol's display range [0.005, 1000]. Two routes lead there:
 * classical operators produce relative linear BT.709: :func:`from_relative_bt709` scales the
   maximum luminance (0.2126 R + 0.7152 G + 0.0722 B) to 1000 cd/m^2 — the paper's "luminance set
   to 1000 nits as the original HDR" — converts to BT.2020 and clips;
-* learned models predict PQ code values (BT.2020) in [0, 1]: :func:`from_pq` decodes and clips.
+* learned models predict PQ code values (BT.2020) in [0, 1]: :func:`from_pq` decodes and clips;
+* published networks whose output is relative HDR (ExpandNet, LHDR):
+  :func:`from_relative_bt709_percentile` applies the rule the reference images themselves are
+  made with (protocol §2.3, :func:`itmn.data.prepare.to_display`): the 99.9th percentile of
+  luminance at the display peak, clip, BT.2020, clip. Networks predicting PQ that may leave
+  [0, 1] (HDRTVDM) use ``from_pq(..., out_of_range="clip")``.
 
 Both return the image, and with ``return_stats=True`` also an :class:`ExpandStats` saying how
 many values the clip changed, so that evaluation code can record it next to every score.
@@ -22,7 +27,7 @@ import numpy as np
 
 from itmn import colour
 from itmn.errors import ImageError
-from itmn.protocol import DISPLAY_V1, Display
+from itmn.protocol import DISPLAY_V1, Display, get_protocol
 
 __all__ = [
     "BLACK_CDM2",
@@ -31,6 +36,7 @@ __all__ = [
     "clip_display",
     "from_pq",
     "from_relative_bt709",
+    "from_relative_bt709_percentile",
     "stats_from_output",
 ]
 
@@ -38,6 +44,7 @@ __all__ = [
 PEAK_CDM2 = DISPLAY_V1.peak_cdm2
 #: Display black level of protocol v1 in cd/m^2 (log-domain metrics need positive values).
 BLACK_CDM2 = DISPLAY_V1.black_cdm2
+DISPLAY_V1_PERCENTILE = get_protocol("v1").reference_percentile
 # A value counts as clipped when the clip moves it by more than this (relative; ~8 float32 ulp).
 _CLIP_RTOL = 1e-6
 
@@ -129,21 +136,122 @@ def from_relative_bt709(
     return (out, stats) if return_stats else out
 
 
+#: Percentile of luminance that the reference preparation puts at the display peak (protocol §2.3).
+REFERENCE_PERCENTILE = DISPLAY_V1_PERCENTILE
+
+
+@overload
+def from_relative_bt709_percentile(
+    lin: np.ndarray,
+    *,
+    percentile: float = ...,
+    scale: float | None = ...,
+    return_stats: Literal[False] = ...,
+    name: str = ...,
+    display: Display = ...,
+) -> np.ndarray: ...
+@overload
+def from_relative_bt709_percentile(
+    lin: np.ndarray,
+    *,
+    percentile: float = ...,
+    scale: float | None = ...,
+    return_stats: Literal[True],
+    name: str = ...,
+    display: Display = ...,
+) -> tuple[np.ndarray, ExpandStats]: ...
+def from_relative_bt709_percentile(
+    lin: np.ndarray,
+    *,
+    percentile: float = REFERENCE_PERCENTILE,
+    scale: float | None = None,
+    return_stats: bool = False,
+    name: str = "relative BT.709 image",
+    display: Display = DISPLAY_V1,
+) -> np.ndarray | tuple[np.ndarray, ExpandStats]:
+    """Relative linear BT.709 (H x W x 3, >= 0) -> BT.2020 cd/m^2 in [0.005, 1000] by the rule the
+    protocol's reference images are made with (:func:`itmn.data.prepare.to_display`).
+
+    Scaled (float64) so that the ``percentile`` (99.9) of luminance ``0.2126 R + 0.7152 G +
+    0.0722 B`` (numpy's linear interpolation) is 1000 cd/m^2 -- or by ``scale`` when given (e.g.
+    1000 for "1.0 is the display peak") -- then clipped to [0.005, 1000], converted to BT.2020 and
+    clipped again, float32. The same image through this function and through ``to_display`` agrees
+    exactly except at the black level, which is the next float32 above 0.005 here (see
+    :attr:`itmn.protocol.Display.black_f32`). Clip counts are those of the first (BT.709) clip, where the rule cuts; the
+    second is a no-op up to rounding. When the percentile is 0 (more than 0.1% of the pixels
+    black, the rest not) the maximum luminance is used instead, and an all-black image becomes the
+    black level, as in :func:`from_relative_bt709`.
+
+    >>> img = np.ones((100, 100, 3)); img[0, 0] = 4.0  # one pixel in 10000 above the percentile
+    >>> out = from_relative_bt709_percentile(img)
+    >>> round(float(out[5, 5, 1]), 3), round(float(out[0, 0, 1]), 3)
+    (1000.0, 1000.0)
+    >>> round(float(from_relative_bt709_percentile(img * 0.5, scale=1000.0)[5, 5, 1]), 3)
+    500.0
+    """
+    if not 0.0 < percentile <= 100.0:
+        raise ValueError(f"percentile={percentile!r}: expected a number in (0, 100]")
+    arr = _check_linear(lin, name)
+    x = np.asarray(arr, dtype=np.float64)
+    lum = colour.luminance(x, "bt709")
+    route = "relative-bt709-scale" if scale is not None else f"relative-bt709-p{percentile:g}"
+    if scale is not None:
+        if not (np.isfinite(scale) and scale > 0):
+            raise ValueError(f"scale={scale!r}: expected a positive number (cd/m^2 per unit)")
+        anchor = float(lum.max())
+    else:
+        anchor = float(np.percentile(lum, percentile))
+        if not anchor > 0:
+            anchor = float(lum.max())
+            route += "(max: percentile is 0)"
+        if anchor == 0.0:
+            out = np.full(arr.shape, display.black_f32, dtype=np.float32)
+            stats = ExpandStats(route, arr.size, arr.size, 0, 0.0, 0.0, all_black=True)
+            return (out, stats) if return_stats else out
+        scale = display.peak_cdm2 / anchor
+    x = x * scale
+    lo, hi = display.black_cdm2, display.peak_cdm2
+    n_low = int(np.count_nonzero(x < lo * (1.0 - _CLIP_RTOL)))
+    n_high = int(np.count_nonzero(x > hi * (1.0 + _CLIP_RTOL)))
+    bt2020 = colour.bt709_to_bt2020(np.clip(x, lo, hi))
+    out, _, _ = clip_display(bt2020, display)
+    stats = ExpandStats(route, arr.size, n_low, n_high, float(scale), anchor)
+    return (out, stats) if return_stats else out
+
+
 @overload
 def from_pq(
-    code: np.ndarray, *, return_stats: Literal[False] = ..., name: str = ..., display: Display = ...
+    code: np.ndarray,
+    *,
+    return_stats: Literal[False] = ...,
+    name: str = ...,
+    out_of_range: Literal["error", "clip"] = ...,
+    display: Display = ...,
 ) -> np.ndarray: ...
 @overload
 def from_pq(
-    code: np.ndarray, *, return_stats: Literal[True], name: str = ..., display: Display = ...
+    code: np.ndarray,
+    *,
+    return_stats: Literal[True],
+    name: str = ...,
+    out_of_range: Literal["error", "clip"] = ...,
+    display: Display = ...,
 ) -> tuple[np.ndarray, ExpandStats]: ...
 def from_pq(
-    code: np.ndarray, *, return_stats: bool = False, name: str = "PQ image", display: Display = DISPLAY_V1
+    code: np.ndarray,
+    *,
+    return_stats: bool = False,
+    name: str = "PQ image",
+    out_of_range: Literal["error", "clip"] = "error",
+    display: Display = DISPLAY_V1,
 ) -> np.ndarray | tuple[np.ndarray, ExpandStats]:
     """PQ (SMPTE ST 2084) code values of BT.2020 RGB, H x W x 3 in [0, 1] -> cd/m^2 in [0.005, 1000].
 
     Decoded with :func:`itmn.colour.pq_decode` and clipped to the display range; float32 out.
-    Code values outside [0, 1] are refused (a sigmoid output never leaves it), as are NaN/Inf.
+    Code values outside [0, 1] are refused (a sigmoid output never leaves it) unless
+    ``out_of_range="clip"`` (a network with an unbounded output, e.g. HDRTVDM): then they are
+    clipped to [0, 1] first, which changes nothing the display clip would not (code 0 decodes to 0,
+    code 1 to 10000 cd/m^2), so the clip counts stay exact. NaN/Inf are always refused.
 
     >>> [round(float(v), 3) for v in from_pq(np.array([[[0.0, 0.5, 1.0]]]))[0, 0]]
     [0.005, 92.246, 1000.0]
@@ -158,9 +266,11 @@ def from_pq(
         raise ImageError(
             None, f"{name} has {int((~np.isfinite(arr)).sum())} NaN/Inf values", "finite PQ code values"
         )
-    if lo < 0.0 or hi > 1.0:
+    if out_of_range not in ("error", "clip"):
+        raise ValueError(f"out_of_range={out_of_range!r}: expected 'error' or 'clip'")
+    if (lo < 0.0 or hi > 1.0) and out_of_range == "error":
         raise ImageError(None, f"{name} values span [{lo:.6g}, {hi:.6g}]", "PQ code values in [0, 1]")
-    lin = colour.pq_decode(arr.astype(np.float64))
+    lin = colour.pq_decode(np.clip(arr.astype(np.float64), 0.0, 1.0))
     out, n_low, n_high = clip_display(lin, display)
     stats = ExpandStats("pq", arr.size, n_low, n_high, None, hi)
     return (out, stats) if return_stats else out

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from bench.cli.base import build_parser, run
 
 #: modules with a ``register(subparsers)`` function; order = order in --help
-SUBCOMMAND_MODULES = ("bench.cli.data", "bench.cli.train", "bench.cli.expand")
+SUBCOMMAND_MODULES = ("bench.cli.data", "bench.cli.train", "bench.cli.expand", "bench.cli.models")
 
 DESCRIPTION = (
     "iTMN reproduction: fetch and prepare HDR data, train iTMN and the DrTM-style model, "

@@ -12,4 +12,5 @@ MODULES = (
     "bench.perf.colour_metrics",
     "bench.perf.baselines",
     "bench.perf.training",
+    "bench.perf.published",
 )
