@@ -1,21 +1,34 @@
 """Shared fixtures. Reference data of the original MATLAB code lives in ../shared (CI has it);
-``ITMN_SHARED`` points elsewhere. Tests that need it are skipped, saying why, when it is absent."""
+``ITMN_SHARED`` points elsewhere. Tests that need it are skipped, saying why, when it is absent.
+
+Also makes the test helper modules importable by test modules (pytest runs with
+--import-mode=importlib, so test folders are not on sys.path): tests/support.py as
+``itmn_test_support`` and tests/itmn/train_support.py (the training tests' synthetic datasets and
+``itmn train`` entry point) as ``itmn_train_test_support``. Both import only numpy and pytest at
+module level (besides the standard library), so registering them costs nothing.
+"""
 
 from __future__ import annotations
 
-import os
+import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+
+def _register(name: str, rel: str) -> None:
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / rel)
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
 
 
-def shared_root() -> Path | None:
-    env = os.environ.get("ITMN_SHARED")
-    cand = Path(env) if env else REPO.parent / "shared"
-    return cand if cand.is_dir() else None
+_register("itmn_test_support", "support.py")
+_register("itmn_train_test_support", "itmn/train_support.py")
+
+from itmn_test_support import shared_root  # noqa: E402
 
 
 @pytest.fixture(scope="session")

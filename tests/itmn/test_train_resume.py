@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-import itmn_train_test_support as ts  # registered by tests/itmn/conftest.py
+import itmn_train_test_support as ts  # registered by tests/conftest.py
 import pytest
 
 from itmn.train.config import to_dict
