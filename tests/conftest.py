@@ -6,6 +6,14 @@ Also makes the test helper modules importable by test modules (pytest runs with
 ``itmn_test_support`` and tests/itmn/train_support.py (the training tests' synthetic datasets and
 ``itmn train`` entry point) as ``itmn_train_test_support``. Both import only numpy and pytest at
 module level (besides the standard library), so registering them costs nothing.
+
+Property tests (hypothesis) run under the profile ``itmn`` registered here: derandomized (the
+examples are a function of the test alone, so CI and every machine draw the same ones), no
+example database (no failure is replayed from a local cache: what a run reports is what it drew;
+hypothesis still keeps a cache of source constants in the self-ignored .hypothesis/), no deadline
+(the machines are shared and timing is not what is tested), and at most 50 examples a test.
+``--hypothesis-profile=explore`` (hypothesis's pytest option) draws 1000 fresh random examples a
+test instead, to look for new failures; hypothesis prints how to reproduce any it finds.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 
 def _register(name: str, rel: str) -> None:
@@ -29,6 +38,10 @@ _register("itmn_test_support", "support.py")
 _register("itmn_train_test_support", "itmn/train_support.py")
 
 from itmn_test_support import shared_root  # noqa: E402
+
+settings.register_profile("itmn", derandomize=True, database=None, deadline=None, max_examples=50)
+settings.register_profile("explore", derandomize=False, database=None, deadline=None, max_examples=1000)
+settings.load_profile("itmn")  # --hypothesis-profile NAME (applied after this) chooses another
 
 
 @pytest.fixture(scope="session")
