@@ -1,13 +1,19 @@
 """nox sessions. They run in the environment where the package is installed (README's install
 command), so nothing is installed twice: ``venv_backend="none"``.
 
-    nox -s tests              # unit, property and calibration tests (the README's test command)
+    nox -s tests              # every test, slow ones included, and the docstring examples (the
+                              # README's test command; CI runs it)
+    nox -s tests_fast         # the same without the tests marked ``slow`` (each > ~20 s on 2 cores)
     nox -s lint               # ruff, layer contracts (import-linter), types of the public API (mypy)
     nox -s perf               # speed / memory benchmarks, ratios against baselines run alongside
     nox -s reproduce_table1   # the paper's Table 1, end to end  (-- --profile smoke|cpu|paper ...)
     nox -s reproduce_table2   # the alpha/lambda sweep of Table 2
     nox -s octave             # the MATLAB/Octave bridge tests only (needs GNU Octave)
     nox -s gpu_check          # one prepared check of the GPU paths (-- --device cpu --tiny: CI size)
+
+Arguments after ``--`` go to pytest, e.g. ``nox -s tests -- -m calibration`` or ``-x -k colour``.
+``tests`` and ``tests_fast`` always collect the whole tree (tests/ and the three packages, for their
+``>>>`` examples); for a single file call pytest directly: ``python -m pytest tests/itmn/test_colour.py``.
 """
 
 from __future__ import annotations
@@ -32,10 +38,24 @@ def _shared_env() -> dict[str, str]:
     return env
 
 
+#: pytest arguments that add the docstring examples (``>>>``) of itmn, baselines and bench to the
+#: tests (about 2 s on top of importing the modules).
+DOCTESTS = ("--doctest-modules", "tests", "itmn", "baselines", "bench")
+
+
 @nox.session(venv_backend="none")
 def tests(session: nox.Session) -> None:
-    """Run the test suite (pytest); extra arguments go to pytest, e.g. ``-- -m calibration``."""
-    session.run("python", "-m", "pytest", *session.posargs, env=_shared_env())
+    """Every test, ``slow`` ones included, and the packages' docstring examples (what CI runs).
+    Extra arguments go to pytest, e.g. ``-- -m calibration``."""
+    session.run("python", "-m", "pytest", *DOCTESTS, *session.posargs, env=_shared_env())
+
+
+@nox.session(venv_backend="none")
+def tests_fast(session: nox.Session) -> None:
+    """``tests`` without the tests marked ``slow`` (each takes more than ~20 s on 2 CPU cores: full-size
+    networks and images, training runs killed and resumed, DDP): for the edit-test loop. Extra
+    arguments go to pytest; a ``-m`` among them replaces ``not slow``."""
+    session.run("python", "-m", "pytest", "-m", "not slow", *DOCTESTS, *session.posargs, env=_shared_env())
 
 
 @nox.session(venv_backend="none")

@@ -41,6 +41,7 @@ def _finished_runs(work: Path) -> list[str]:
     return out
 
 
+@pytest.mark.slow  # a whole seeded reproduction, twice: 270 s on the 2 shared cores (100 s of CPU)
 def test_smoke_reproduction_resumes_and_matches_expected_scores(tmp_path: Path, mirror: Path) -> None:
     work, results = tmp_path / "work", tmp_path / "results"
     env = {**os.environ}

@@ -7,21 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from itmn_test_support import srgb_eotf, srgb_oetf  # registered by tests/conftest.py
 
 from baselines.drtm.bracket import align_exposure, frame_evs, pq_to_radiance, synthesize_bracket
 from baselines.drtm.camera import camera_response, exposure_shift, inverse_camera_response
 from itmn.errors import ConfigError
-
-
-def srgb_oetf(x: np.ndarray) -> np.ndarray:
-    """IEC 61966-2-1 encoding, written out independently of itmn.colour."""
-    x = np.clip(x, 0.0, 1.0)
-    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
-
-
-def srgb_eotf(v: np.ndarray) -> np.ndarray:
-    v = np.clip(v, 0.0, 1.0)
-    return np.where(v <= 0.04045, v / 12.92, np.power((v + 0.055) / 1.055, 2.4))
 
 
 def test_bracket_synthesis_hand_computed_gamma22() -> None:

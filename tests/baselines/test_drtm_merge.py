@@ -10,17 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from itmn_test_support import srgb_eotf  # registered by tests/conftest.py
 
 from baselines.drtm.bracket import synthesize_bracket
 from baselines.drtm.merge import merge_debevec, stop_counts, triangle_weights
 
 EVS = [-4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0]  # darkest first
-
-
-def srgb_eotf(v: np.ndarray) -> np.ndarray:
-    """IEC 61966-2-1 decoding, written out independently of the package."""
-    v = np.clip(v, 0.0, 1.0)
-    return np.where(v <= 0.04045, v / 12.92, np.power((v + 0.055) / 1.055, 2.4))
 
 
 def radiance_grid(n: int = 40) -> torch.Tensor:

@@ -5,21 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from itmn_test_support import srgb_eotf, srgb_oetf  # registered by tests/conftest.py
 
 from baselines.drtm import DRTM_DEFAULTS, ExposureNet, build_nets, parameter_count, resolve_config
 from itmn.errors import ConfigError, ImageError
 
 TINY = {"width": 4, "n_levels": 4, "n_frames": 4, "ev_step": 0.5}
-
-
-def srgb_oetf(x: np.ndarray) -> np.ndarray:
-    x = np.clip(x, 0.0, 1.0)
-    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
-
-
-def srgb_eotf(v: np.ndarray) -> np.ndarray:
-    v = np.clip(v, 0.0, 1.0)
-    return np.where(v <= 0.04045, v / 12.92, np.power((v + 0.055) / 1.055, 2.4))
 
 
 @pytest.mark.parametrize("size", [(16, 16), (37, 50), (1, 1), (64, 24)])

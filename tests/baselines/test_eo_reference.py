@@ -17,12 +17,12 @@ what this implementation measured (2026-11, numpy 2.4):
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from itmn_test_support import shared_root  # registered by tests/conftest.py
 
 from baselines.bilateral import bilateral_grid
 from baselines.huo import huo_physiological
@@ -35,15 +35,8 @@ F32_BOUND = 2.5e-7
 F64_BOUND = 1e-12
 
 
-def _shared_dir() -> Path | None:
-    """Same lookup as the ``shared`` fixture of tests/conftest.py, needed at collection time."""
-    env = os.environ.get("ITMN_SHARED")
-    cand = Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared"
-    return cand if cand.is_dir() else None
-
-
 def _rows(name: str) -> list[dict[str, str]]:
-    root = _shared_dir()
+    root = shared_root()  # the ``shared`` fixture's rule, at collection time
     path = root / "reference" / "eo" / name if root else None
     if path is None or not path.is_file():
         return []

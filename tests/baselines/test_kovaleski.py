@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from itmn_test_support import SPECIAL_IMAGES, special_image  # registered by tests/conftest.py
 
 from baselines.kovaleski import kovaleski_oliveira
 from itmn.errors import ImageError
@@ -68,16 +69,10 @@ def test_video_mode_uses_the_lower_threshold():
     assert np.allclose(m_image, 1.0) and np.allclose(m_video, 4.0)
 
 
-@pytest.mark.parametrize("name", ["black", "white", "saturated", "single-colour", "one-pixel"])
+@pytest.mark.parametrize("name", SPECIAL_IMAGES)
 @pytest.mark.parametrize("variant", ["2017", "2019"])
 def test_special_images_give_finite_non_negative_output(name, variant):
-    img = {
-        "black": np.zeros((16, 16, 3)),
-        "white": np.ones((16, 16, 3)),
-        "saturated": np.tile([1.0, 0.0, 0.0], (16, 16, 1)),
-        "single-colour": np.tile([0.2, 0.5, 0.7], (16, 16, 1)),
-        "one-pixel": np.full((1, 1, 3), 0.5),
-    }[name]
+    img = special_image(name)
     out = kovaleski_oliveira(img, variant=variant)
     assert out.shape == img.shape and np.isfinite(out).all() and out.min() >= 0.0
     if name == "black":

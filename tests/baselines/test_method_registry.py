@@ -6,7 +6,6 @@ import importlib
 import subprocess
 import sys
 import types
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -259,15 +258,9 @@ def test_param_describe():
 # --------------------------------------------------------------------------- real checkpoints
 def _train_support():
     """tests/itmn/train_support.py (the trainer's test helper)."""
-    import importlib.util
+    import itmn_train_test_support  # registered by tests/conftest.py
 
-    path = Path(__file__).resolve().parents[1] / "itmn" / "train_support.py"
-    name = "itmn_train_test_support"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
+    return itmn_train_test_support
 
 
 @pytest.mark.parametrize("kind", ["itmn", "drtm"])

@@ -23,7 +23,10 @@ def test_rows_on_a_small_image(monkeypatch):
 def test_bench_image_is_8bit_with_a_clipped_highlight():
     img = perf.bench_image()
     assert img.shape == (1080, 1920, 3) and img.dtype == np.float32
-    assert (
-        np.array_equal(np.rint(img * 255) / 255, img.astype(np.float64).round(7).astype(np.float32)) or True
-    )
+    # 8-bit: every value is the float32 rounding of k/255 for an integer k in 0..255 (what
+    # read_ldr gives for an 8-bit file). k is recovered in float64, where float32(k/255) * 255 is
+    # within 2e-5 of k, so rint finds it exactly.
+    codes = np.rint(img.astype(np.float64) * 255.0)
+    assert codes.min() >= 0 and codes.max() <= 255
+    assert np.array_equal((codes / 255.0).astype(np.float32), img), "bench_image is not 8-bit k/255"
     assert (img == 1.0).all(axis=2).sum() >= 200 * 400

@@ -22,16 +22,7 @@ from bench.metrics.hdrvdp.v2 import (
 from bench.metrics.hdrvdp.v2.api import _XYZ_TO_RGB
 from itmn.errors import ImageError
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Run these tests on one intra-op thread: on the 2 shared cores of the dev machine, torch's
-    spinning worker threads made them 3-5x slower under load (measured: 5 min vs 1 min for the
-    calibration file). Restored afterwards."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/bench/conftest.py
 
 
 def hdr_scene(h: int = 72, w: int = 88, seed: int = 0) -> np.ndarray:

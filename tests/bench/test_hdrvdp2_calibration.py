@@ -21,14 +21,12 @@ Tolerances:
 
 from __future__ import annotations
 
-import csv
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
+from itmn_test_support import reference_rows  # registered by tests/conftest.py
 
 from bench.metrics.hdrvdp.v2 import hdrvdp2, pix_per_deg
 
@@ -39,36 +37,7 @@ Q_TOL, CMAX_RTOL, PDET_TOL = 0.01, 1e-3, 5e-4
 F64_TOL = 1e-8
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Run these tests on one intra-op thread: on the 2 shared cores of the dev machine, torch's
-    spinning worker threads made them 3-5x slower under load (measured: 5 min vs 1 min for the
-    calibration file). Restored afterwards."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-def _shared_at_collection() -> Path | None:
-    # Same rule as tests/conftest.py's ``shared`` fixture; needed at collection time to make one
-    # test case per reference row. The tests themselves still request ``shared``.
-    env = os.environ.get("ITMN_SHARED")
-    cand = Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared"
-    return cand if cand.is_dir() else None
-
-
-def _rows(rel: str, id_cols: tuple[str, ...]) -> list:
-    root = _shared_at_collection()
-    path = root / rel if root else None
-    if path is None or not path.is_file():
-        return [
-            pytest.param(
-                None, id="no-shared", marks=pytest.mark.skip(reason=f"{rel} not found (ITMN_SHARED)")
-            )
-        ]
-    with open(path, newline="") as fh:
-        return [pytest.param(r, id="-".join(r[c] for c in id_cols)) for r in csv.DictReader(fh)]
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/bench/conftest.py
 
 
 def _check(test: np.ndarray, ref: np.ndarray, ppd: float, q: float, p_det: float, c_max: float) -> None:
@@ -92,7 +61,7 @@ def test_ppd72_is_the_reference_value() -> None:
 
 
 @pytest.mark.calibration
-@pytest.mark.parametrize("row", _rows(f"{SYN}/reference_scores.csv", ("pair",)))
+@pytest.mark.parametrize("row", reference_rows(f"{SYN}/reference_scores.csv", ("pair",)))
 def test_synthetic_reference_scores(shared: Path, row: dict) -> None:
     base = shared / SYN
     test, ref = np.load(base / row["test_file"]), np.load(base / row["reference_file"])
@@ -104,7 +73,7 @@ def test_synthetic_reference_scores(shared: Path, row: dict) -> None:
 
 
 @pytest.mark.calibration
-@pytest.mark.parametrize("row", _rows(f"{REAL}/reference_scores.csv", ("image", "variant")))
+@pytest.mark.parametrize("row", reference_rows(f"{REAL}/reference_scores.csv", ("image", "variant")))
 def test_real_reference_scores(shared: Path, row: dict) -> None:
     base = shared / REAL
     test, ref = np.load(base / row["test_file"]), np.load(base / row["ref_file"])

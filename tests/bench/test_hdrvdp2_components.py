@@ -35,15 +35,7 @@ from bench.metrics.hdrvdp.v2.vision import cycdeg_grid, matlab_linspace, photore
 pt = pytest.importorskip("pyrtools")
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Run these tests on one intra-op thread: on the 2 shared cores of the dev machine, torch's
-    spinning worker threads made them 3-5x slower under load (measured: 5 min vs 1 min for the
-    calibration file). Restored afterwards."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/bench/conftest.py
 
 
 # odd, even, exactly-17 (the upConv edge case of the C code) and non-square sizes

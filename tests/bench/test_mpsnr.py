@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from itmn_test_support import reference_rows  # registered by tests/conftest.py
 
 from bench.metrics.exposure_psnr import (
     auto_exposure_range,
@@ -32,27 +32,6 @@ from itmn.errors import ImageError
 TOL_DB = 1e-6
 
 
-def _shared_at_collection() -> Path | None:
-    # Same rule as tests/conftest.py's ``shared`` fixture; needed at collection time to make
-    # one test case per reference row. The tests themselves still request ``shared``.
-    env = os.environ.get("ITMN_SHARED")
-    cand = Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared"
-    return cand if cand.is_dir() else None
-
-
-def _rows(rel: str, id_cols: tuple[str, ...]) -> list:
-    root = _shared_at_collection()
-    path = root / rel if root else None
-    if path is None or not path.is_file():
-        return [
-            pytest.param(
-                None, id="no-shared", marks=pytest.mark.skip(reason=f"{rel} not found (ITMN_SHARED)")
-            )
-        ]
-    with open(path, newline="") as fh:
-        return [pytest.param(r, id="-".join(r[c] for c in id_cols)) for r in csv.DictReader(fh)]
-
-
 SYN = "reference/metrics-synthetic"
 REAL = "reference/metrics-real"
 
@@ -65,7 +44,7 @@ def _close_db(got: float, want: str) -> bool:
 
 
 @pytest.mark.calibration
-@pytest.mark.parametrize("row", _rows(f"{SYN}/reference_scores.csv", ("pair",)))
+@pytest.mark.parametrize("row", reference_rows(f"{SYN}/reference_scores.csv", ("pair",)))
 def test_synthetic_reference_scores(shared: Path, row: dict) -> None:
     base = shared / SYN
     test, ref = np.load(base / row["test_file"]), np.load(base / row["reference_file"])
@@ -84,7 +63,7 @@ def test_synthetic_reference_scores(shared: Path, row: dict) -> None:
 
 
 @pytest.mark.calibration
-@pytest.mark.parametrize("row", _rows(f"{REAL}/reference_scores.csv", ("image", "variant")))
+@pytest.mark.parametrize("row", reference_rows(f"{REAL}/reference_scores.csv", ("image", "variant")))
 def test_real_reference_scores(shared: Path, row: dict) -> None:
     base = shared / REAL
     test, ref = np.load(base / row["test_file"]), np.load(base / row["ref_file"])
@@ -101,7 +80,7 @@ def test_real_reference_scores(shared: Path, row: dict) -> None:
 
 
 def _per_exposure_groups(rel: str, key_cols: tuple[str, ...]) -> list:
-    rows = _rows(rel, key_cols)
+    rows = reference_rows(rel, key_cols)
     if rows and rows[0].values[0] is None:
         return rows
     groups: dict[str, list[dict]] = {}

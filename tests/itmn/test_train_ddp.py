@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import itmn_train_test_support as ts  # registered by tests/itmn/conftest.py
+import itmn_train_test_support as ts  # registered by tests/conftest.py
 import pytest
 
 from itmn.train.config import to_dict

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import itmn_train_test_support as ts  # registered by tests/itmn/conftest.py
+import itmn_train_test_support as ts  # registered by tests/conftest.py
 import numpy as np
 import pytest
 import torch

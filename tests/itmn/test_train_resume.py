@@ -1,6 +1,11 @@
 """Kill-and-resume: a seeded CPU training run killed with SIGKILL (after a checkpoint, and at a
 random moment) or stopped with SIGTERM, then resumed, ends with weights, optimizer states and
-logs bit-identical to an uninterrupted run. Every run is a separate ``itmn train`` process."""
+logs bit-identical to an uninterrupted run. Every run is a separate ``itmn train`` process.
+
+The random moment is drawn from a seed, DEFAULT_KILL_SEED unless ``ITMN_KILL_SEED=<int>`` is set
+(to replay a failure or to explore others); the test prints it and every assertion names it. The
+seed fixes the moment as a fraction of the uninterrupted run's duration, measured in the same
+session, so a replay kills at the same point of the run up to the machine's timing noise."""
 
 from __future__ import annotations
 
@@ -13,13 +18,25 @@ import sys
 import time
 from pathlib import Path
 
-import itmn_train_test_support as ts  # registered by tests/itmn/conftest.py
+import itmn_train_test_support as ts  # registered by tests/conftest.py
 import pytest
 
 from itmn.train.config import to_dict
 
 ENTRY = Path(ts.__file__).resolve()
 ITERATIONS = 40
+DEFAULT_KILL_SEED = 271828
+
+
+def _kill_seed() -> int:
+    """``ITMN_KILL_SEED`` when set (an integer), else DEFAULT_KILL_SEED."""
+    raw = os.environ.get("ITMN_KILL_SEED", "").strip()
+    if not raw:
+        return DEFAULT_KILL_SEED
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"ITMN_KILL_SEED must be an integer, got {raw!r}") from None
 
 
 def _itmn_train(config: Path, out: Path, *extra: str) -> subprocess.Popen:
@@ -61,15 +78,18 @@ def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
         time.sleep(0.01)
 
 
-def _resume_and_compare(setup: dict, run: Path) -> None:
+def _resume_and_compare(setup: dict, run: Path, context: str = "") -> None:
+    """Resume ``run`` and compare it with the reference; ``context`` starts every failure message."""
+    at = f"[{context}] " if context else ""
     rc, err = _finish(_itmn_train(setup["config"], run, "--resume"))
-    assert rc == 0, err
-    ts.assert_bit_identical(ts.state_dicts(run), ts.state_dicts(setup["reference"]), "state")
+    assert rc == 0, at + err
+    ts.assert_bit_identical(ts.state_dicts(run), ts.state_dicts(setup["reference"]), at + "state")
     ref_log = [line.split(",")[:-1] for line in (setup["reference"] / "log.csv").read_text().splitlines()]
     log = [line.split(",")[:-1] for line in (run / "log.csv").read_text().splitlines()]
-    assert log == ref_log  # every loss of every iteration, minus the wall-clock column
+    # every loss of every iteration, minus the wall-clock column
+    assert log == ref_log, at + "log.csv differs"
     info = json.loads((run / "run.json").read_text())
-    assert info["status"] == "finished" and info["iteration"] == ITERATIONS
+    assert info["status"] == "finished" and info["iteration"] == ITERATIONS, at + str(info)
 
 
 def test_sigkill_after_a_checkpoint(setup: dict) -> None:
@@ -88,16 +108,20 @@ def test_sigkill_after_a_checkpoint(setup: dict) -> None:
 
 @pytest.mark.slow
 def test_sigkill_at_a_random_moment(setup: dict) -> None:
-    seed = int.from_bytes(os.urandom(4), "little")
-    delay = random.Random(seed).uniform(0.0, setup["seconds"])
+    seed = _kill_seed()
+    fraction = random.Random(seed).random()
+    delay = fraction * setup["seconds"]
+    replay = (f"ITMN_KILL_SEED={seed}: killed after {delay:.2f} s, {fraction:.3f} of the "
+              f"uninterrupted run's {setup['seconds']:.2f} s")  # fmt: skip
+    print(replay)
     run = setup["root"] / f"random-{seed}"
     proc = _itmn_train(setup["config"], run)
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    print(f"killed after {delay:.2f} s (seed {seed}); last checkpoint: "
+    print(f"last checkpoint: "
           f"{ts.state_dicts(run)['iteration'] if (run / 'checkpoints' / 'last.pt').exists() else None}")  # fmt: skip
-    _resume_and_compare(setup, run)
+    _resume_and_compare(setup, run, replay)
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ original code, see test_originals.py.
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -485,8 +486,12 @@ def test_matlab_engine_adapter_conversions(monkeypatch, tmp_path):
 @octave
 @pytest.mark.octave
 def test_octave_session_runs_outside_python_cwd(tmp_path):
-    """The subprocess driver works from any working directory and leaves no files behind."""
-    before = set(Path(tempfile_dir()).iterdir())
+    """The subprocess driver works from any working directory and leaves no files behind.
+
+    The child gets a temporary folder of its own (TMPDIR): comparing the shared /tmp before and
+    after failed whenever another process on the machine had an Octave session open meanwhile."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
     out = subprocess.run(
         [
             sys.executable,
@@ -494,19 +499,13 @@ def test_octave_session_runs_outside_python_cwd(tmp_path):
             "from itmn.originals.engine import get_engine; print(get_engine('octave').version())",
         ],
         cwd=tmp_path,
+        env={**os.environ, "TMPDIR": str(tmp)},
         capture_output=True,
         text=True,
         check=True,
     ).stdout
     assert out.startswith("Octave ")
-    after = {p for p in Path(tempfile_dir()).iterdir() if p.name.startswith("itmn-octave-")}
-    assert not (after - before)
-
-
-def tempfile_dir() -> str:
-    import tempfile
-
-    return tempfile.gettempdir()
+    assert not list(tmp.iterdir())
 
 
 def test_kovaleski_alias_names_the_same_method():
