@@ -30,6 +30,7 @@ from tqdm import tqdm  # terminal bars (tqdm.auto warns when IPython without ipy
 from itmn.atomic import write_json
 from itmn.errors import ConfigError, ImageError
 from itmn.hdrio import read_hdr, write_exr
+from itmn.protocol import Protocol, get_protocol
 
 #: Metrics written for every image (the paper's three first, then the protocol's extras).
 DEFAULT_METRICS = ("hdrvdp2", "mpsnr", "ssim", "mpsnr_toolbox", "pu21_psnr", "pu21_ssim")
@@ -51,8 +52,11 @@ class Target:
 
 
 # --------------------------------------------------------------------------- targets
-def registered_target(name: str, *, label: str | None = None, **params: Any) -> Target:
-    """A method from the registry, built with ``params`` (e.g. ``checkpoint=``, ``device=``)."""
+def registered_target(
+    name: str, *, label: str | None = None, protocol: str | Protocol | None = None, **params: Any
+) -> Target:
+    """A method from the registry, built with ``params`` (e.g. ``checkpoint=``, ``device=``);
+    ``protocol``: the version of the dataset it is evaluated on (ends its configuration string)."""
     from baselines.registry import get_method
 
     method = get_method(name, **{k: v for k, v in params.items() if v is not None})
@@ -62,10 +66,10 @@ def registered_target(name: str, *, label: str | None = None, **params: Any) -> 
         return hdr, {"frac_clipped_low": stats.frac_clipped_low, "frac_clipped_high": stats.frac_clipped_high}
 
     info = {"learned": method.info.learned, "version": method.info.version, "params": _jsonable(method.info.params)}
-    return Target(label or name, method.config_string(), "registered", expand=expand, info=info)
+    return Target(label or name, method.config_string(protocol), "registered", expand=expand, info=info)
 
 
-def callable_target(spec: str, *, label: str | None = None) -> Target:
+def callable_target(spec: str, *, label: str | None = None, protocol: str | Protocol | None = None) -> Target:
     """A user's ``module:function`` (``module.sub:obj.attr`` also works); the object is called as
     ``fn(ldr) -> hdr``. If it is a class, it is instantiated without arguments and its ``expand``
     method is used."""
@@ -92,16 +96,24 @@ def callable_target(spec: str, *, label: str | None = None) -> Target:
         out = np.asarray(fn(check_ldr(ldr, name=f"input of {spec}")), dtype=np.float32)
         return clip_to_display(out, source=f"output of {spec}", shape=ldr.shape)
 
-    return Target(label or spec, f"user {spec} | clip [0.005, 1000] | protocol v1", "callable", expand=expand)
+    proto = get_protocol(protocol)
+    config = f"user {spec} | clip {proto.display.range_text()} | {proto.tag}"
+    return Target(label or spec, config, "callable", expand=expand)
 
 
-def predictions_target(directory: str | Path, *, label: str | None = None, primaries: str = "bt2020") -> Target:
+def predictions_target(
+    directory: str | Path,
+    *,
+    label: str | None = None,
+    primaries: str = "bt2020",
+    protocol: str | Protocol | None = None,
+) -> Target:
     d = Path(directory)
     if not d.is_dir():
         raise ConfigError(f"predictions folder {d} does not exist")
     return Target(
         label or d.name,
-        f"predictions {d.name} | files as given ({primaries} when undeclared) | protocol v1",
+        f"predictions {d.name} | files as given ({primaries} when undeclared) | {get_protocol(protocol).tag}",
         "predictions",
         predictions_dir=d,
         primaries=primaries,
@@ -193,6 +205,7 @@ def score_image(
     *,
     ppd: float = 30.0,
     source: str | None = None,
+    protocol: str | Protocol | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """All ``metrics`` for one image: (row of values incl. summary extras, configuration strings)."""
     from bench.metrics.registry import get_metric
@@ -206,7 +219,7 @@ def score_image(
     configs: dict[str, str] = {}
     for name in metrics:
         metric = get_metric(name)
-        res = metric(pred, ref_bt2020, primaries="bt2020", ppd=ppd, test_source=source)
+        res = metric(pred, ref_bt2020, primaries="bt2020", ppd=ppd, test_source=source, protocol=protocol)
         row[name] = res.value
         for key in metric.summary_extras:
             if key in res.extras:
@@ -227,7 +240,8 @@ def score_split(
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Score every prediction against the dataset's HDR reference. Results are cached per image
     in ``cache_dir/<name>.json`` and reused when the prediction's sha256 and the metric
-    configuration strings are unchanged."""
+    configuration strings are unchanged. The protocol of the strings is the dataset's."""
+    protocol = getattr(dataset, "protocol", None)
     cache_dir.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
     configs: dict[str, str] = {}
@@ -235,13 +249,13 @@ def score_split(
         path = predictions[name]
         digest = _sha256(path)
         cache = cache_dir / f"{name}.json"
-        cached = _read_cache(cache, digest, metrics, ppd)
+        cached = _read_cache(cache, digest, metrics, ppd, protocol)
         if cached is not None:
             row, cfg = cached
         else:
             pred, prim = load_prediction(path, target.primaries)
             ref = dataset.load_hdr(name)
-            row, cfg = score_image(pred, prim, ref, metrics, ppd=ppd, source=str(path))
+            row, cfg = score_image(pred, prim, ref, metrics, ppd=ppd, source=str(path), protocol=protocol)
             stats_file = path.with_name(f"{name}.stats.json")
             if stats_file.is_file():
                 st = json.loads(stats_file.read_text())
@@ -253,7 +267,9 @@ def score_split(
     return rows, configs
 
 
-def _read_cache(cache: Path, digest: str, metrics: Iterable[str], ppd: float) -> tuple[dict, dict] | None:
+def _read_cache(
+    cache: Path, digest: str, metrics: Iterable[str], ppd: float, protocol: str | None = None
+) -> tuple[dict, dict] | None:
     if not cache.is_file():
         return None
     try:
@@ -265,7 +281,7 @@ def _read_cache(cache: Path, digest: str, metrics: Iterable[str], ppd: float) ->
     from bench.metrics.registry import get_metric
 
     # a changed metric implementation changes its configuration string: recompute
-    if any(get_metric(m).config(ppd) != data["configs"].get(m) for m in metrics):
+    if any(get_metric(m).config(ppd, protocol) != data["configs"].get(m) for m in metrics):
         return None
     return data["row"], data["configs"]
 

@@ -39,7 +39,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--label", default=None, help="name of the row in the table (default: the method name)")
     p.add_argument("--primaries", choices=("bt709", "bt2020"), default="bt2020",
                    help="primaries of prediction files that do not declare them (default bt2020, protocol v1)")
-    p.add_argument("--dataset", default="default", help="prepared dataset: registered name or path (default: default)")
+    p.add_argument("--dataset", default="public-v2",
+                   help="prepared dataset: registered name or path (default: public-v2, the benchmark's; "
+                   "`itmn data prepare --dataset NAME` first)")
     p.add_argument("--cache", default=None, help="cache folder ($ITMN_CACHE)")
     p.add_argument("--results", type=Path, default=Path("results/evaluate"),
                    help="results folder holding scores.csv and the table (default results/evaluate)")
@@ -78,14 +80,16 @@ def evaluate_command(args: argparse.Namespace) -> int:
     ds = PreparedDataset(root)
     names = ds.names("test")
     if args.predictions is not None:
-        target = evaluate.predictions_target(args.predictions, label=args.label, primaries=args.primaries)
+        target = evaluate.predictions_target(
+            args.predictions, label=args.label, primaries=args.primaries, protocol=ds.protocol
+        )
     elif ":" in args.method:
         if args.param or args.checkpoint:
             raise ConfigError("--param/--checkpoint apply to registered methods, not to module:function")
-        target = evaluate.callable_target(args.method, label=args.label)
+        target = evaluate.callable_target(args.method, label=args.label, protocol=ds.protocol)
     else:
         params = parse_params(args.param, args.checkpoint, args.device)
-        target = evaluate.registered_target(args.method, label=args.label, **params)
+        target = evaluate.registered_target(args.method, label=args.label, protocol=ds.protocol, **params)
 
     results: Path = args.results
     work = args.work or results / "_work"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.reproduce import __doc__ as REPRODUCE_DOC
-from bench.reproduce.options import REPO, Options, choose_profile
+from bench.reproduce.options import DEFAULT_DATASETS, LEADERBOARD_METHODS, REPO, Options, choose_profile
 from bench.reproduce.pipeline import reproduce
 from itmn.errors import ItmnError
 
@@ -27,7 +27,12 @@ def add_arguments(p: argparse.ArgumentParser, *, with_table: bool) -> None:
         p.add_argument("table", choices=("table1", "table2"), help="which table of the paper to reproduce")
     p.add_argument("--profile", choices=("smoke", "cpu", "paper"), default=None,
                    help="training size (default: paper with a CUDA GPU, else cpu; see `itmn profiles`)")
-    p.add_argument("--dataset", default="default", help="registered dataset name or a folder of .exr/.hdr/.pfm files (default: default)")
+    p.add_argument("--dataset", default=None,
+                   help="registered dataset name or a folder of .exr/.hdr/.pfm files (default: public-v2 for the cpu "
+                   "and paper profiles, default for smoke; `itmn data list`)")
+    p.add_argument("--leaderboard", default=",".join(LEADERBOARD_METHODS), metavar="NAME,NAME,...",
+                   help="published networks scored beside Table 1's methods for results/<profile>/leaderboard.* "
+                   f"(default {','.join(LEADERBOARD_METHODS)}; also hdrtvdm-3dm, hdrtvdm-davinci; '' for none)")
     p.add_argument("--mirror", default=None, help="local folder or URL mirroring the dataset's upstream files (or $ITMN_DATA_MIRROR)")
     p.add_argument("--cache", default=None, help="cache folder for downloads and prepared data (or $ITMN_CACHE)")
     p.add_argument("--work", type=Path, default=REPO / "work", help="folder for runs, predictions and the score cache (default: ./work)")
@@ -49,14 +54,23 @@ def add_metrics_argument(p: argparse.ArgumentParser) -> None:
 
 
 def options_from_args(args: argparse.Namespace, table: str) -> Options:
+    from baselines.registry import ALIASES, list_methods
     from bench.columns import parse_metric_list
+    from itmn.errors import ConfigError
 
     profile, reason = choose_profile(args.profile)
     jobs = args.jobs
     if jobs is None:
         jobs = 2 if profile != "paper" and (os.cpu_count() or 1) >= 2 else 1
+    board = tuple(m.strip() for m in getattr(args, "leaderboard", "").split(",") if m.strip())
+    known = {m.name for m in list_methods()} | set(ALIASES)
+    unknown = [m for m in board if m not in known]
+    if unknown:  # fail now, not after training
+        raise ConfigError(f"--leaderboard: unknown method(s) {', '.join(unknown)}; see `itmn methods`")
     return Options(
-        table=table, profile=profile, profile_reason=reason, dataset=args.dataset, mirror=args.mirror,
+        table=table, profile=profile, profile_reason=reason, mirror=args.mirror,
+        dataset=args.dataset or DEFAULT_DATASETS.get(profile, "default"),
+        leaderboard_methods=board if table == "table1" else (),
         cache=args.cache, work=args.work.resolve(), results=args.results.resolve(), device=args.device, jobs=jobs,
         figures=args.figures, lr_sweep=args.lr_sweep and table == "table1", progress=args.progress,
         set_overrides=args.set_overrides, metrics=parse_metric_list(getattr(args, "metrics", None)),

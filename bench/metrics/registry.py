@@ -122,6 +122,7 @@ class Metric:
         test_source: Source = None,
         ref_source: Source = None,
         backend: str = "native",
+        protocol: str | Protocol | None = None,
     ) -> MetricResult:
         """Score ``test_cdm2`` against ``ref_cdm2``.
 
@@ -137,6 +138,9 @@ class Metric:
         backend:
             ``"native"`` (the suite's code), or ``"octave"``/``"matlab"`` to compute the metric
             with its original MATLAB code (same input conversions; see :mod:`itmn.originals`).
+        protocol:
+            the protocol version the images were made under (its tag ends the configuration
+            string; default :data:`itmn.protocol.DEFAULT_VERSION`).
         """
         if not (isinstance(ppd, int | float) and math.isfinite(ppd) and ppd > 0):
             raise ConfigError(f"ppd must be a positive number of pixels per degree, got {ppd!r}")
@@ -145,13 +149,13 @@ class Metric:
         t, r, conv = _to_input_space(t, r, primaries, self.input_space)
         if backend == "native":
             value, extras = self.compute(t, r, float(ppd))
-            return MetricResult(value=float(value), extras={**extras, **conv}, config=self.config(ppd))
+            return MetricResult(value=float(value), extras={**extras, **conv}, config=self.config(ppd, protocol))
         assert self.original is not None
         value, extras, impl = self.original(t, r, float(ppd), backend)
         return MetricResult(
             value=float(value),
             extras={**extras, **conv, "backend": backend},
-            config=f"{self.config(ppd)} | {impl}",
+            config=f"{self.config(ppd, protocol)} | {impl}",
         )
 
     def check_backend(self, backend: str) -> None:
@@ -260,6 +264,7 @@ def compute_metrics(
     test_source: Source = None,
     ref_source: Source = None,
     backend: str = "native",
+    protocol: str | Protocol | None = None,
 ) -> dict[str, MetricResult]:
     """Score one pair with several metrics (the default ones, :func:`default_metric_names`, when
     ``names`` is None; with a non-native ``backend``, all whose original code is configured).
@@ -277,7 +282,9 @@ def compute_metrics(
     for m in metrics:
         m.check_backend(backend)
     return {
-        m.name: m(test, ref, primaries, ppd, test_source=test_source, ref_source=ref_source, backend=backend)
+        m.name: m(
+            test, ref, primaries, ppd, test_source=test_source, ref_source=ref_source, backend=backend, protocol=protocol
+        )
         for m in metrics
     }
 

@@ -10,23 +10,42 @@ import pandas as pd
 from bench.reproduce.options import EXTRA_METHODS, LEARNED_VARIANTS, TABLE1_METHODS, Options
 
 
-def method_targets(opts: Options, runs: dict[str, str]) -> list[Any]:
+def method_targets(opts: Options, runs: dict[str, str], protocol: str | None = None) -> list[Any]:
+    """The methods of the table: Table 1's (learned ones from their runs) or Table 2's settings."""
     from bench.evaluate import registered_target
 
+    device = None if opts.device == "auto" else opts.device
     targets = []
     if opts.table == "table1":
         for m in (*TABLE1_METHODS, *EXTRA_METHODS):
             params: dict[str, Any] = {}
             if m in LEARNED_VARIANTS:
-                params = {"checkpoint": runs[m], "device": None if opts.device == "auto" else opts.device}
-            targets.append(registered_target(m, **params))
+                params = {"checkpoint": runs[m], "device": device}
+            targets.append(registered_target(m, protocol=protocol, **params))
     else:
         for label, run in runs.items():
-            targets.append(registered_target("itmn", label=label, checkpoint=run, device=None if opts.device == "auto" else opts.device))
+            targets.append(registered_target("itmn", label=label, checkpoint=run, device=device, protocol=protocol))
     return targets
 
 
+def published_targets(opts: Options, protocol: str | None = None) -> list[Any]:
+    """The published networks of the leaderboard, with their authors' weights."""
+    from bench.evaluate import registered_target
+
+    device = None if opts.device == "auto" else opts.device
+    return [registered_target(m, device=device, protocol=protocol) for m in opts.leaderboard_methods]
+
+
 def evaluate_all(opts: Options, prepared_root: Path, runs: dict[str, str]) -> dict[str, Any]:
+    """Expand and score the table's methods (see :func:`evaluate_targets`)."""
+    from itmn.data.dataset import PreparedDataset
+
+    protocol = PreparedDataset(prepared_root).protocol
+    return evaluate_targets(opts, prepared_root, method_targets(opts, runs, protocol))
+
+
+def evaluate_targets(opts: Options, prepared_root: Path, targets: list[Any]) -> dict[str, Any]:
+    """Expand the test split with every target and score the predictions (both cached per image)."""
     from bench.columns import scored_metrics
     from bench.evaluate import expand_split, score_split
     from itmn.data.dataset import PreparedDataset
@@ -42,7 +61,7 @@ def evaluate_all(opts: Options, prepared_root: Path, runs: dict[str, str]) -> di
         return {(str(f), f.stat().st_mtime_ns) for d in dirs if d.is_dir() for f in d.rglob("*") if f.is_file()}
 
     before = files_state()
-    for target in method_targets(opts, runs):
+    for target in targets:
         preds = expand_split(target, ds, names, opts.work_dir / "predictions" / target.name, progress=opts.progress)
         r, c = score_split(target, preds, ds, opts.work_dir / "scores" / target.name, metrics=scored_metrics(opts.metrics), ppd=opts.ppd, progress=opts.progress)
         rows += r

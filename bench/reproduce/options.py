@@ -22,7 +22,17 @@ LABELS = {
     "ko": "KO",
     "drtm": "DrTM-style",
     "inverse-gamma": "Inverse gamma*",
+    "expandnet": "ExpandNet",
+    "lhdr": "LHDR",
+    "hdrtvdm": "HDRTVDM",
+    "hdrtvdm-3dm": "HDRTVDM (3DM)",
+    "hdrtvdm-davinci": "HDRTVDM (DaVinci)",
 }
+#: published networks (their authors' weights) on the leaderboard beside Table 1's methods
+LEADERBOARD_METHODS = ("expandnet", "lhdr", "hdrtvdm")
+#: the dataset of each profile when none is named: the benchmark's public-v2 (protocol v2) for
+#: the real profiles; the smoke profile (CI) stays on the small default set
+DEFAULT_DATASETS = {"smoke": "default", "cpu": "public-v2", "paper": "public-v2"}
 #: Fig. 2 (i): the learning rates compared (the main run is the 1e-4 step-decay one)
 LR_SWEEP = (1e-3, 1e-6)
 
@@ -50,10 +60,14 @@ class Options:
     ppd: float = 30.0
     set_overrides: list[str] = field(default_factory=list)
     metrics: tuple[str, ...] | None = None  # --metrics: table columns (None: the paper's three)
+    #: published networks scored for the leaderboard beside Table 1's methods (empty: no leaderboard)
+    leaderboard_methods: tuple[str, ...] = LEADERBOARD_METHODS
 
     @property
     def slug(self) -> str:
-        if self.dataset == "default":
+        """``<profile>`` for the profile's own dataset (:data:`DEFAULT_DATASETS`), else
+        ``<profile>-<dataset>`` (e.g. ``cpu-default``: the cpu profile on the v1 dataset)."""
+        if self.dataset == DEFAULT_DATASETS.get(self.profile, "default"):
             return self.profile
         from itmn.data.registry import folder_dataset_name, resolve_dataset
 

@@ -46,19 +46,24 @@ def reproduce(opts: Options) -> Path:
     prefix = "" if opts.table == "table1" else f"{opts.table}_"
     with atomic_path(res / f"{prefix}scores.csv") as tmp:
         scores.to_csv(tmp, index=False, float_format="%.10g")
-    note = f"here: {scores['image'].nunique()} public HDR photographs (dataset {opts.dataset!r}, profile {opts.profile!r})."
+    manifest = json.loads((root / "manifest.json").read_text())
+    protocol = str(manifest.get("protocol", "v1"))
+    note = (
+        f"here: {scores['image'].nunique()} public HDR photographs (dataset {opts.dataset!r}, protocol {protocol}, "
+        f"profile {opts.profile!r})."
+    )
     files = run_stage(state, "tables", lambda: {"_value": write_tables(opts.table, res, scores, dataset_note=note, metrics=opts.metrics)})
     if opts.figures:
         methods = list(dict.fromkeys(scores["method"]))
         run_stage(state, "figures", lambda: {"_value": write_figures(opts, root, runs, methods)})
 
-    manifest = json.loads((root / "manifest.json").read_text())
     meta = collect_run_metadata(
         opts.device,
         table=opts.table,
         profile=opts.profile,
         profile_reason=opts.profile_reason,
         dataset=opts.dataset,
+        protocol_version=protocol,
         dataset_manifest_hash=manifest.get("hash") or manifest.get("source_manifest_sha256"),
         dataset_source_manifest_sha256=manifest.get("source_manifest_sha256"),
         test_images=sorted(scores["image"].unique()),
