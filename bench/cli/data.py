@@ -55,7 +55,7 @@ def register(subparsers: Any) -> None:
         help="build the HDR/LDR benchmark pairs and manifest.json",
         description="Build hdr/<name>.exr (BT.2020 cd/m^2), pq/<name>.npy (10-bit PQ), ldr/<tmo>/<name>.png "
         "(8-bit sRGB per tone mapping operator), splits.json and manifest.json as the protocol says "
-        "(v1: docs/PROTOCOL.md; v2: docs/PROTOCOL-v2.md). Incremental: images whose source and "
+        "(docs/PROTOCOL.md: v1 sections 1-5, v2 section 6). Incremental: images whose source and "
         "parameters are unchanged are skipped.",
     )
     p.add_argument(

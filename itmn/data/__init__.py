@@ -1,4 +1,4 @@
-"""Data pipeline of the protocol's section 2 (v1: docs/PROTOCOL.md, v2: docs/PROTOCOL-v2.md).
+"""Data pipeline of the protocol's section 2 (docs/PROTOCOL.md: v1 sections 1-5, v2 section 6).
 
 * :mod:`itmn.data.registry`       datasets by name (upstream URLs at pinned commits, sha256,
   licences, split files, protocol version) and folder datasets; :func:`~itmn.data.registry.resolve_prepared`.

@@ -261,7 +261,7 @@ def is_full_panorama(h: int, w: int) -> bool:
 def fit_geometry_v2(
     img: np.ndarray, size: int, small: SmallPolicy, projection: str, role: Role, source: str | Path | None = None
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Protocol v2 geometry (docs/PROTOCOL-v2.md). First :func:`resize_short_side` (a 2:1
+    """Protocol v2 geometry (docs/PROTOCOL.md section 6). First :func:`resize_short_side` (a 2:1
     panorama becomes 2·size x size, e.g. 1024 x 512), then
 
     * ``role="eval"`` (val and test pairs): a photograph is centre-cropped ``size`` x ``size`` as

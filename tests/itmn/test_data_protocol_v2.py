@@ -1,4 +1,4 @@
-"""Protocol v2 geometry (docs/PROTOCOL-v2.md) and its selection next to v1: the panorama band for
+"""Protocol v2 geometry (docs/PROTOCOL.md section 6) and its selection next to v1: the panorama band for
 val/test, whole training images with crops from the band, one prepared folder per protocol,
 and v1 byte for byte what it was before v2 existed."""
 
