@@ -33,6 +33,7 @@ __all__ = [
 
 _PATH_OPTIONS = {
     "hdrvdp": ("--hdrvdp-path", "ITMN_HDRVDP_PATH", "your copy of HDR-VDP 2.2.2 (folder with hdrvdp.m)"),
+    "hdrvdp3": ("--hdrvdp3-path", "ITMN_HDRVDP3_PATH", "your copy of HDR-VDP 3.0.7 (folder with hdrvdp3.m)"),
     "hdrtoolbox": (
         "--hdrtoolbox-path",
         "ITMN_HDRTOOLBOX_PATH",

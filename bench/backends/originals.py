@@ -7,11 +7,12 @@ Where the user's copies are (never downloaded or vendored by the suite):
 code                   setting (environment)      folder to point at
 =====================  =========================  ============================================
 HDR-VDP 2.2.2          ``ITMN_HDRVDP_PATH``       the folder holding ``hdrvdp.m``
+HDR-VDP 3.0.7          ``ITMN_HDRVDP3_PATH``      the folder holding ``hdrvdp3.m``
 HDR Toolbox            ``ITMN_HDRTOOLBOX_PATH``   the toolbox root (its subfolders are added)
 PU21 (gfxdisp/pu21)    ``ITMN_PU21_PATH``         the folder holding ``pu21_metric.m``
 =====================  =========================  ============================================
 
-The command-line options ``--hdrvdp-path``, ``--hdrtoolbox-path`` and ``--pu21-path`` set the
+The command-line options ``--hdrvdp-path``, ``--hdrvdp3-path``, ``--hdrtoolbox-path`` and ``--pu21-path`` set the
 same variables. Engines are started once per (backend, code) and reused for the process.
 
 Every function here takes the images already converted the protocol's way (the registry and
@@ -55,6 +56,16 @@ CODEBASES: dict[str, CodeBase] = {
         False,
         "https://sourceforge.net/projects/hdrvdp/files/hdrvdp/2.2.2/ (version 2.2.2; hdrvdp_version() = 2.22)",
     ),
+    "hdrvdp3": CodeBase(
+        "hdrvdp3",
+        "HDR-VDP 3.0.7",
+        "ITMN_HDRVDP3_PATH",
+        "--hdrvdp3-path",
+        "hdrvdp3",
+        False,
+        "https://sourceforge.net/projects/hdrvdp/files/hdrvdp/3.0.7/ (hdrvdp_version() = 3.07; a public copy: "
+        "github libjxl/codec-comparison @ a086562, folder hdrvdp-3.0.7)",
+    ),
     "hdrtoolbox": CodeBase(
         "hdrtoolbox",
         "HDR Toolbox",
@@ -78,6 +89,7 @@ CODEBASES: dict[str, CodeBase] = {
 #: the code base each metric's original comes from
 METRIC_CODEBASE = {
     "hdrvdp2": "hdrvdp",
+    "hdrvdp3": "hdrvdp3",
     "mpsnr_toolbox": "hdrtoolbox",
     "pu21_psnr": "pu21",
     "pu21_ssim": "pu21",
@@ -105,6 +117,8 @@ def configured_original_metrics() -> list[str]:
 
 #: HDR-VDP version whose numbers the suite's port reproduces (hdrvdp_version() of 2.2.2).
 HDRVDP_EXPECTED_VERSION = 2.22
+#: HDR-VDP-3 version whose numbers the suite's hdrvdp3 port reproduces (hdrvdp_version() of 3.0.7).
+HDRVDP3_EXPECTED_VERSION = 3.07
 
 _ENGINES: dict[tuple[str, str], tuple[Engine, Path]] = {}
 
@@ -161,6 +175,21 @@ def _check_code(eng: Engine, key: str, path: Path) -> None:
                 f"{path}: hdrvdp_version() says {ver!r}, expected {HDRVDP_EXPECTED_VERSION} (HDR-VDP 2.2.2); "
                 f"other versions give other numbers. Get 2.2.2 from {cb.where}"
             )
+    if key == "hdrvdp3":
+        if eng.exists("hdrvdp_version") == 0:
+            raise BackendError(f"{path}: no hdrvdp_version.m, so this is not HDR-VDP 3.0.x ({cb.where})")
+        (ver,) = eng.call("hdrvdp_version")
+        if not isinstance(ver, float) or abs(ver - HDRVDP3_EXPECTED_VERSION) > 1e-9:
+            raise BackendError(
+                f"{path}: hdrvdp_version() says {ver!r}, expected {HDRVDP3_EXPECTED_VERSION} (HDR-VDP 3.0.7); "
+                f"other versions give other numbers. Get 3.0.7 from {cb.where}"
+            )
+        # hdrvdp3.m adds utils/ to the path itself when it runs
+        if eng.name == "octave" and not (path / "utils" / "geomean.m").is_file() and eng.exists("geomean") == 0:
+            raise BackendError(
+                f"{path}: HDR-VDP 3 calls geomean (MATLAB's Statistics Toolbox), which this Octave lacks: add "
+                "utils/geomean.m to your copy with the body 'm = exp(mean(log(x)));' (docs/backends-hdrvdp3.md)"
+            )
 
 
 def close_engines() -> None:
@@ -204,6 +233,29 @@ def hdrvdp2_original(
     out["P_map"] = np.asarray(res["P_map"]) if return_maps else None
     out["C_map"] = np.asarray(res["C_map"]) if return_maps else None
     out["config"] = f"hdrvdp2 2.2.2 | {color_encoding} | ppd={ppd:.10g} | {describe('hdrvdp', backend)}"
+    return out
+
+
+def hdrvdp3_original(
+    test: np.ndarray,
+    ref: np.ndarray,
+    *,
+    task: str,
+    ppd: float,
+    color_encoding: str,
+    backend: str,
+    return_maps: bool = True,
+) -> dict[str, Any]:
+    """``hdrvdp3(task, test, ref, color_encoding, ppd)`` of the user's HDR-VDP 3.0.7 with default
+    options, in double precision. Returns {Q, Q_JOD, P_det, C_max, P_map, C_map, config}."""
+    eng, _ = engine_for("hdrvdp3", backend)
+    (res,) = eng.call("hdrvdp3", task, _f64(test), _f64(ref), color_encoding, float(ppd))
+    out: dict[str, Any] = {k: float(res[k]) for k in ("Q", "Q_JOD", "P_det", "C_max")}
+    out["P_map"] = np.asarray(res["P_map"]) if return_maps else None
+    out["C_map"] = np.asarray(res["C_map"]) if return_maps else None
+    out["config"] = (
+        f"hdrvdp3 3.0.7 | {task} | {color_encoding} | ppd={ppd:.10g} | {describe('hdrvdp3', backend)}"
+    )
     return out
 
 
