@@ -22,9 +22,10 @@ import torch
 import torch.nn.functional as F
 
 from bench.metrics.hdrvdp2.imresize import Resizer
+from bench.metrics.hdrvdp3.dct import symmetric_filter
 from bench.metrics.hdrvdp3.gauss import Gauss, conv_fft_half
 from bench.metrics.hdrvdp3.params import HDRVDP3Params
-from bench.metrics.hdrvdp3.pyramid import SteerablePyramid, pyramid_height
+from bench.metrics.hdrvdp3.pyramid import FFTSteerablePyramid, pyramid_height
 from bench.metrics.hdrvdp3.spectral import channels_to_lmsr
 from bench.metrics.hdrvdp3.vision import (
     LOCAL_ADAPT_SIGMA_DEG,
@@ -90,7 +91,9 @@ class Plan:
         # optics: MTF on the 2H x 2W grid (real and even: half spectrum)
         self.use_mtf = mtf_kind != "none"
         mtf2 = mtf(cycdeg_grid((2 * h, 2 * w), self.ppd), par, mtf_kind)
-        self.mtf_half = t(mtf2[:, : w + 1])
+        # the optics run in float64 (see optics()): by DCT with mirror padding, else by FFT
+        self.mtf_quarter = t(mtf2[:h, :w], f64)
+        self.mtf_half = t(mtf2[:, : w + 1], f64)
         self.mtf_dc = float(mtf2[0, 0])
         # native channels -> L, M, rod (S does not contribute to luminance)
         m = channels_to_lmsr(spectra, par.age, par.do_aod)
@@ -98,15 +101,22 @@ class Plan:
         self.to_lmr = t(m[:, [0, 1, 3]].T, f64)  # 3 x C
         # photoreceptor LUTs (interp1 on the log10 luminance grid Y)
         y, cone, rod = photoreceptor_luts(par)
-        self.lut_y = t(y, f64)
+        self.lut_y0, self.lut_dy = float(y[0]), float((y[-1] - y[0]) / (y.size - 1))
         self.lut_min, self.lut_max = 10.0 ** y[0], 10.0 ** y[-1]
         self.lut_cone, self.lut_rod = t(cone, f64), t(rod, f64)
+        self.slope_cone, self.slope_rod = t(np.diff(cone), f64), t(np.diff(rod), f64)
         # local adaptation and the senile-miosis factor
         self.adapt_gauss = Gauss(hw, LOCAL_ADAPT_SIGMA_DEG * self.ppd, True, "replicate", dtype, device)
         self.area_deg2 = h * w / self.ppd**2
         # pyramid and bands
         height = pyramid_height(hw, self.ppd, par.steerpyr_filter)
-        self.pyr = SteerablePyramid(hw, height, par.steerpyr_filter, dtype, device)
+        # the reference's analysis in float64 (see compute()), the rest in the plan's dtype
+        self.pyr_analysis = FFTSteerablePyramid(hw, height, par.steerpyr_filter, f64, device)
+        self.pyr = (
+            self.pyr_analysis
+            if dtype == f64
+            else FFTSteerablePyramid(hw, height, par.steerpyr_filter, dtype, device)
+        )
         self.n_bands = height + 2
         self.band_sizes = self.pyr.band_sizes
         self.band_freq = [2.0**-b * self.ppd / 2.0 for b in range(self.n_bands)]
@@ -139,37 +149,48 @@ class Plan:
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Retinal images: ``fast_conv_fft(img, MTF, pad)`` per channel on the 2H x 2W grid padded
         at the bottom/right -- mirrored (surround 'none') or with the surround luminance -- then
-        clamped to [1e-5, 1e10]. Computed as MTF(ref) and MTF(test - ref) (linear, same padding),
-        so that float32 round-off is common to both images."""
+        clamped to [1e-5, 1e10]. Returned in float64.
+
+        Computed as MTF(ref) in float64 and MTF(test - ref) in the plan's dtype (the filter is
+        linear and both images share the padding). An FFT's round-off is ~eps of the *image's*
+        RMS at every pixel: in float32 that is 1% of the 0.01 cd/m^2 parts of an image reaching
+        10^4 cd/m^2, which moves the photoreceptor gain there (measured: C_max of a local change
+        off by 1e-3 relative); the difference only needs to be accurate relative to itself.
+        With mirror padding the filter runs as a DCT on the H x W grid
+        (:mod:`bench.metrics.hdrvdp3.dct`; the same numbers on a quarter of the FFT grid).
+        """
+        f64 = torch.float64
         if not self.use_mtf:
+            ref, test = ref.double(), test.double()
             return torch.clamp(ref, RETINAL_MIN, RETINAL_MAX), torch.clamp(test, RETINAL_MIN, RETINAL_MAX)
         n, c, h, w = ref.shape
+        diff = (test - ref).reshape(n * c, h, w)
         if surround is None:
-            x = torch.cat([ref, test - ref]).reshape(2 * n * c, h, w)
-            out = conv_fft_half(x, self.mtf_half, "symmetric").reshape(2 * n, c, h, w)
-            r = out[:n]
+            r = symmetric_filter(ref.double().reshape(n * c, h, w), self.mtf_quarter)
+            d = symmetric_filter(diff, self.mtf_quarter.to(diff.dtype))
         else:  # conv(pad(X, s)) = conv(pad(X - s, 0)) + s * MTF(0)
-            s = surround.to(ref.dtype)[:, :, None, None]
-            x = torch.cat([ref - s, test - ref]).reshape(2 * n * c, h, w)
-            out = conv_fft_half(x, self.mtf_half, "zero").reshape(2 * n, c, h, w)
-            r = out[:n] + s * self.mtf_dc
-        t = r + out[n:]
+            s = surround.double()[:, :, None, None]
+            r = conv_fft_half((ref.double() - s).reshape(n * c, h, w), self.mtf_half, "zero")
+            r = r.reshape(n, c, h, w).add_(s * self.mtf_dc).reshape(n * c, h, w)
+            d = conv_fft_half(diff, self.mtf_half.to(diff.dtype), "zero")
+        r = r.reshape(n, c, h, w)
+        t = r + d.reshape(n, c, h, w).to(f64)
         return torch.clamp(r, RETINAL_MIN, RETINAL_MAX), torch.clamp(t, RETINAL_MIN, RETINAL_MAX)
 
-    def photoreceptor(self, x: torch.Tensor, lut: torch.Tensor) -> torch.Tensor:
-        """``interp1(Y, jnd, log10(clamp(x, 10^Y(1), 10^Y(end))))`` (float64): linear
-        interpolation between the actual nodes Y(i) <= x < Y(i+1)."""
-        lx = torch.log10(torch.clamp(x, self.lut_min, self.lut_max))
-        idx = torch.searchsorted(self.lut_y, lx.reshape(-1), right=True).sub_(1).clamp_(0, lut.numel() - 2)
-        idx = idx.view(lx.shape)
-        y0, y1 = self.lut_y[idx], self.lut_y[idx + 1]
-        v0, v1 = lut[idx], lut[idx + 1]
-        return v0 + (v1 - v0) * ((lx - y0) / (y1 - y0))
+    def photoreceptor(self, x: torch.Tensor, lut: torch.Tensor, slope: torch.Tensor) -> torch.Tensor:
+        """``interp1(Y, jnd, log10(clamp(x, 10^Y(1), 10^Y(end))))`` (float64, linear). Y is
+        log10(logspace(-5, 5, 2048)): uniform up to round-off (1e-16), so the bin and the weight
+        come from the uniform step (the interpolant is continuous: a bin off by one at a node
+        changes nothing but round-off); ``slope`` holds the differences of the LUT."""
+        pos = (torch.log10(torch.clamp(x, self.lut_min, self.lut_max)) - self.lut_y0) / self.lut_dy
+        idx = torch.clamp(pos.floor(), 0, lut.numel() - 2)
+        i = idx.long().reshape(-1)
+        return lut.index_select(0, i).view(pos.shape) + slope.index_select(0, i).view(pos.shape) * (pos - idx)
 
     def response(self, retinal: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """B retinal images (B x C x H x W) -> (achromatic response P = P_L + P_M + P_R in float64,
         adapting luminance L_adapt in the plan's dtype), both B x H x W."""
-        lmr = torch.einsum("kc,bchw->bkhw", self.to_lmr, retinal.double())
+        lmr = torch.einsum("kc,bchw->bkhw", self.to_lmr, retinal)
         lmr = torch.clamp(lmr, LMSR_MIN, LMSR_MAX)
         lm = lmr[:, 0] + lmr[:, 1]
         log_l = torch.log(torch.clamp_min(lm, 1e-6)).to(self.dtype)
@@ -179,11 +200,8 @@ class Plan:
             d_ref = pupil_d_unified(l_a, self.area_deg2, 28.0)
             d_age = pupil_d_unified(l_a, self.area_deg2, self.par.age)
             lmr = lmr * (d_age**2 / d_ref**2)[:, None, None, None]
-        p = (
-            self.photoreceptor(lmr[:, 0], self.lut_cone)
-            + self.photoreceptor(lmr[:, 1], self.lut_cone)
-            + self.photoreceptor(lmr[:, 2], self.lut_rod)
-        )
+        cones = self.photoreceptor(lmr[:, :2], self.lut_cone, self.slope_cone)
+        p = cones[:, 0] + cones[:, 1] + self.photoreceptor(lmr[:, 2], self.lut_rod, self.slope_rod)
         return p, l_adapt
 
     def csf_at(self, b: int, log_la: torch.Tensor) -> torch.Tensor:
@@ -294,10 +312,12 @@ def compute(plan: Plan, test: torch.Tensor, ref: torch.Tensor, surround: torch.T
 
     retinal_ref, retinal_test = plan.optics(ref, test, surround)
     p, l_adapt = plan.response(torch.cat([retinal_ref, retinal_test]))
-    # the pyramid is linear: build it on P_R and P_T - P_R (differences computed in float64)
-    pyr = plan.pyr.build(torch.cat([p[:n], p[n:] - p[:n]]).to(dt))
-    b_ref = [x[:n] for x in pyr]
-    b_diff = [x[n:] for x in pyr]
+    # The pyramid is linear: it is built on P_R (in float64 in both paths) and P_T - P_R (in the
+    # plan's dtype). The response P is in JND units (up to ~10^3), and a float32 FFT errs by
+    # ~1e-7 of the image's RMS at every pixel: in the flat parts of the reference's bands that
+    # is the whole masking signal (measured: C_max of a noisy pair off by 1.2e-3 relative).
+    b_ref = [x.to(dt) for x in plan.pyr_analysis.build(p[:n])]
+    b_diff = plan.pyr.build((p[n:] - p[:n]).to(dt))
     nb = plan.n_bands
     # remove the mean of the base band (of each image), then normalise bands by 2^(b-1)
     # (T - mean T) - (R - mean R) = D - mean D

@@ -83,7 +83,9 @@ def _reflect(x: torch.Tensor, p: int) -> torch.Tensor:
 
 
 class SteerablePyramid:
-    """Build and reconstruct the pyramid of one image size / filter set / dtype / device.
+    """Build and reconstruct the pyramid of one image size / filter set / dtype / device, with
+    direct convolutions (``conv2d``): the readable statement of the semantics, checked against
+    :class:`FFTSteerablePyramid` (the metric's path) in the tests.
 
     Bands are returned as a list, finest first: high-pass (B x 1 x H x W), ``height`` oriented
     levels (B x O x h x w; level 0 at full size, then ceil halves) and the low-pass band
@@ -149,3 +151,91 @@ class SteerablePyramid:
             )
         stacked = torch.cat([bands[0], res], dim=1)
         return F.conv2d(_reflect(stacked, self.p0), self.top_syn)[:, 0]
+
+
+def fast_fft_len(n: int) -> int:
+    """Smallest 7-smooth integer (2^a 3^b 5^c 7^d) >= n: sizes pocketfft and cuFFT do fast."""
+    m = max(int(n), 1)
+    while True:
+        k = m
+        for p in (2, 3, 5, 7):
+            while k % p == 0:
+                k //= p
+        if k == 1:
+            return m
+        m += 1
+
+
+class FFTSteerablePyramid(SteerablePyramid):
+    """The same pyramid with every filtering of a level done as a product of spectra (the metric's
+    path: on CPU several times faster than ``conv2d`` in float32 and ~20x in float64).
+
+    At a level of size h x w all filters are embedded, centred, in one k x k support (k: the
+    largest filter of that stage) and the input is reflect-padded by P = k // 2 once; a filter
+    padded with zeros gives the same output as the filter itself on the smaller padding. The
+    spectra are taken on an L = fast_fft_len(h + 2P) grid: circular wrap-around only reaches
+    outputs before index k - 1, and the crop starts there. Reconstruction adds the spectra of
+    the zero-inserted low-pass and of every band before one inverse transform.
+    """
+
+    def __init__(
+        self, hw: tuple[int, int], height: int, filters: str, dtype: torch.dtype, device: torch.device
+    ):
+        super().__init__(hw, height, filters, dtype, device)
+        f = load_filters(filters)
+        k0 = self.top.shape[-1]
+        kl = max(f["lofilt"].shape[0], f["bfilts"].shape[-1])
+        self.k0, self.kl = k0, kl
+        h, w = self.hw
+        self.top_len = (fast_fft_len(h + k0 - 1), fast_fft_len(w + k0 - 1))
+        self.level_len = [(fast_fft_len(a + kl - 1), fast_fft_len(b + kl - 1)) for a, b in self.level_sizes]
+        top = np.stack([_embed(f["hi0filt"], k0), _embed(f["lo0filt"], k0)])
+        lev = np.concatenate([np.stack([_embed(b, kl) for b in f["bfilts"]]), _embed(f["lofilt"], kl)[None]])
+
+        def spectra(filt: np.ndarray, n: tuple[int, int]) -> torch.Tensor:
+            t = torch.as_tensor(np.ascontiguousarray(filt), dtype=dtype, device=device)
+            return torch.fft.rfft2(t, s=n)
+
+        # build: correlation = convolution with the flipped filter; reconstruction: convolution
+        self._top_build = spectra(top[:, ::-1, ::-1], self.top_len)
+        self._top_recon = spectra(top, self.top_len)
+        self._lev_build = [spectra(lev[:, ::-1, ::-1], n) for n in self.level_len]
+        self._lev_recon = [spectra(lev, n) for n in self.level_len]
+
+    def build(self, im: torch.Tensor) -> list[torch.Tensor]:
+        """``buildSpyr(im, height, filters)``; im: B x H x W."""
+        h, w = self.hw
+        k0, kl = self.k0, self.kl
+        n = self.top_len
+        xp = _reflect(im[:, None], k0 // 2)
+        y = torch.fft.irfft2(torch.fft.rfft2(xp, s=n) * self._top_build, s=n)
+        out = [y[:, :1, k0 - 1 : k0 - 1 + h, k0 - 1 : k0 - 1 + w]]
+        lo = y[:, 1:2, k0 - 1 : k0 - 1 + h, k0 - 1 : k0 - 1 + w]
+        no = self.n_orient
+        for lev, (lh, lw) in enumerate(self.level_sizes):
+            n = self.level_len[lev]
+            xp = _reflect(lo, kl // 2)
+            y = torch.fft.irfft2(torch.fft.rfft2(xp, s=n) * self._lev_build[lev], s=n)
+            out.append(y[:, :no, kl - 1 : kl - 1 + lh, kl - 1 : kl - 1 + lw])
+            lo = y[:, no : no + 1, kl - 1 : kl - 1 + lh : 2, kl - 1 : kl - 1 + lw : 2]
+        out.append(lo)
+        return out
+
+    def reconstruct(self, bands: list[torch.Tensor]) -> torch.Tensor:
+        """``reconSpyr(pyr, pind, filters)`` (all levels and bands): B x H x W."""
+        kl, k0 = self.kl, self.k0
+        no = self.n_orient
+        res = bands[-1][:, 0]
+        for lev in reversed(range(self.height)):
+            lh, lw = self.level_sizes[lev]
+            n = self.level_len[lev]
+            up = res.new_zeros(res.shape[0], 1, lh, lw)
+            up[..., ::2, ::2] = res[:, None]
+            x = torch.cat([bands[lev + 1], up], dim=1)  # B x (O + 1) x lh x lw
+            spec = (torch.fft.rfft2(_reflect(x, kl // 2), s=n) * self._lev_recon[lev][: no + 1]).sum(dim=1)
+            res = torch.fft.irfft2(spec, s=n)[..., kl - 1 : kl - 1 + lh, kl - 1 : kl - 1 + lw]
+        h, w = self.hw
+        n = self.top_len
+        x = _reflect(torch.stack([bands[0][:, 0], res], dim=1), k0 // 2)
+        spec = (torch.fft.rfft2(x, s=n) * self._top_recon).sum(dim=1)
+        return torch.fft.irfft2(spec, s=n)[..., k0 - 1 : k0 - 1 + h, k0 - 1 : k0 - 1 + w]
