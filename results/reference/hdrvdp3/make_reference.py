@@ -45,6 +45,7 @@ COLUMNS = [
     "task",
     "color_encoding",
     "ppd",
+    "options",
     "Q",
     "Q_JOD",
     "P_det",
@@ -65,7 +66,7 @@ def cases(shared: Path, only_synthetic: bool) -> list[dict]:
     real = shared / "reference" / "metrics-real"
     out: list[dict] = []
 
-    def add(set_, pair, tf, rf, task, enc="rgb-bt.709", ppd=30.0, inp="rgb"):
+    def add(set_, pair, tf, rf, task, enc="rgb-bt.709", ppd=30.0, inp="rgb", options=""):
         out.append(
             dict(
                 set=set_,
@@ -76,6 +77,7 @@ def cases(shared: Path, only_synthetic: bool) -> list[dict]:
                 color_encoding=enc,
                 ppd=ppd,
                 input=inp,
+                options=options,
             )
         )
 
@@ -109,10 +111,55 @@ def cases(shared: Path, only_synthetic: bool) -> list[dict]:
             "synthetic", pair, tf, rf, "quality", ppd=12.0
         )  # every Gaussian below sigma 4.3: fspecial/imfilter
         add("synthetic", pair, tf, rf, "detection", ppd=PPD72)
+    # the other encodings and the options of hdrvdp3.m that the port offers (name=value;...)
+    for pair, tf, rf in [r for r in syn_rows if r[0] in ("A_noise", "C_noise")]:
+        add("synthetic", pair, tf, rf, "quality", enc="rgb-native")
+        add("synthetic", pair, tf, rf, "quality", enc="XYZ")
+        for opt in (
+            "rgb_display=led-lcd-wcg",
+            "rgb_display=ccfl-lcd",
+            "surround=13",
+            "surround=mean",
+            "age=60",
+            "mtf=none",
+            "sensitivity_correction=0.2",
+        ):
+            add("synthetic", pair, tf, rf, "quality", options=opt)
     for c in out:
         c["case"] = f"{c['pair']}|{c['task']}|{c['color_encoding']}|{c['ppd']:.10g}"
+        if c["options"]:
+            c["case"] += f"|{c['options']}"
         c["_root"] = syn if c["set"] == "synthetic" else real
     return out
+
+
+def parse_options(text: str) -> list[tuple[str, str | float]]:
+    """``"surround=13;age=60"`` -> [("surround", 13.0), ("age", 60.0)] (numbers where they parse)."""
+    out: list[tuple[str, str | float]] = []
+    for item in filter(None, text.split(";")):
+        name, _, value = item.partition("=")
+        try:
+            out.append((name, float(value)))
+        except ValueError:
+            out.append((name, value))
+    return out
+
+
+def _with_options(eng, test: np.ndarray, ref: np.ndarray, c: dict) -> dict:
+    """hdrvdp3(task, test, ref, enc, ppd, {name, value, ...}) through itmn_hdrvdp3_options.m."""
+    args: list = []
+    for name, value in parse_options(c["options"]):
+        args += [name, value]
+    (res,) = eng.call(
+        "itmn_hdrvdp3_options",
+        c["task"],
+        np.asarray(test, np.float64),
+        np.asarray(ref, np.float64),
+        c["color_encoding"],
+        float(c["ppd"]),
+        *args,
+    )
+    return {k: float(res[k]) for k in ("Q", "Q_JOD", "P_det", "C_max")}
 
 
 def sha256(path: Path) -> str:
@@ -132,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     from itmn.hdrio import atomic_path
 
     eng, code = engine_for("hdrvdp3", "octave")
+    eng.addpath(HERE)  # itmn_hdrvdp3_options.m, for the rows with options
     (ver,) = eng.call("hdrvdp_version")
     (pkgs,) = eng.call("pkg", "list", "image")
     img_ver = pkgs[0]["version"] if pkgs else "not installed"
@@ -147,15 +195,18 @@ def main(argv: list[str] | None = None) -> int:
         if c["input"] == "Y709":
             test, ref = y709(test), y709(ref)
         t0 = time.perf_counter()
-        res = hdrvdp3_original(
-            test,
-            ref,
-            task=c["task"],
-            ppd=c["ppd"],
-            color_encoding=c["color_encoding"],
-            backend="octave",
-            return_maps=False,
-        )
+        if c["options"]:
+            res = _with_options(eng, test, ref, c)
+        else:
+            res = hdrvdp3_original(
+                test,
+                ref,
+                task=c["task"],
+                ppd=c["ppd"],
+                color_encoding=c["color_encoding"],
+                backend="octave",
+                return_maps=False,
+            )
         dt = time.perf_counter() - t0
         row = {**c, **{key: res[key] for key in ("Q", "Q_JOD", "P_det", "C_max")}, "octave_s": round(dt, 3)}
         rows.append(row)
@@ -176,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         f"engine: {eng.version()} with its image package {img_ver} (subprocess driver of bench/backends/engine.py), "
         f"folder {code}",
         "call: hdrvdp3(task, test, reference, color_encoding, ppd) with default options "
-        "(bench.backends.originals.hdrvdp3_original; inputs float64 from the float32 .npy files)",
+        "(bench.backends.originals.hdrvdp3_original; inputs float64 from the float32 .npy files); rows with "
+        "'options' (name=value;...): hdrvdp3(task, test, reference, color_encoding, ppd, {name, value, ...}) "
+        "through itmn_hdrvdp3_options.m beside this script",
         "inputs: $ITMN_SHARED/reference/metrics-synthetic and metrics-real; input=rgb: the arrays as stored "
         "(for rgb-bt.2020 the same numbers read as BT.2020); input=Y709: 0.2126 R + 0.7152 G + 0.0722 B in float64",
         f"{CODEBASES['hdrvdp3'].title}: {CODEBASES['hdrvdp3'].where}",
