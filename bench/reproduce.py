@@ -55,7 +55,7 @@ LABELS = {
 #: Fig. 2 (i): the learning rates compared (the main run is the 1e-4 step-decay one)
 LR_SWEEP = (1e-3, 1e-6)
 TABLE_METRICS = ("hdrvdp2", "mpsnr", "ssim")
-METRIC_DIGITS = {"hdrvdp2": 2, "mpsnr": 2, "ssim": 4, "mpsnr_toolbox": 2, "pu21_psnr": 2, "pu21_ssim": 4}
+METRIC_DIGITS = {"hdrvdp2": 2, "mpsnr": 2, "ssim": 4, "mpsnr_toolbox": 2, "pu21_psnr": 2, "pu21_ssim": 4, "hdrvdp3": 3}
 
 
 def log(msg: str) -> None:
@@ -356,7 +356,7 @@ def metric_columns(names: Sequence[str] = TABLE_METRICS) -> list[Any]:
     return cols
 
 
-_METRIC_LABELS = {"hdrvdp2": "HDR-VDP-2", "mpsnr": "mPSNR", "ssim": "SSIM", "mpsnr_toolbox": "mPSNR (toolbox)", "pu21_psnr": "PU21-PSNR", "pu21_ssim": "PU21-SSIM"}
+_METRIC_LABELS = {"hdrvdp2": "HDR-VDP-2", "mpsnr": "mPSNR", "ssim": "SSIM", "mpsnr_toolbox": "mPSNR (toolbox)", "pu21_psnr": "PU21-PSNR", "pu21_ssim": "PU21-SSIM", "hdrvdp3": "HDR-VDP-3 (JOD)"}
 
 
 def write_tables(kind: str, results_dir: Path, scores: pd.DataFrame, *, dataset_note: str) -> dict[str, Path]:
