@@ -160,9 +160,8 @@ class Plan:
         (:mod:`bench.metrics.hdrvdp3.dct`; the same numbers on a quarter of the FFT grid).
         """
         f64 = torch.float64
-        if not self.use_mtf:
-            ref, test = ref.double(), test.double()
-            return torch.clamp(ref, RETINAL_MIN, RETINAL_MAX), torch.clamp(test, RETINAL_MIN, RETINAL_MAX)
+        if not self.use_mtf:  # mtf 'none': the image itself, not clamped (hdrvdp_visual_pathway.m)
+            return ref.double(), test.double()
         n, c, h, w = ref.shape
         diff = (test - ref).reshape(n * c, h, w)
         if surround is None:
