@@ -221,7 +221,7 @@ class Plan:
         mag[..., 0, 0] = 0.0
         flat = mag.transpose(-1, -2).reshape(n, -1)  # column-major
         is_max = flat == flat.amax(dim=1, keepdim=True)
-        first = torch.argmax(is_max.to(torch.int8), dim=1)  # first True
+        first = torch.argmax(is_max.to(flat.dtype), dim=1)  # the first maximal value (documented)
         rho = self.rho_bb.transpose(-1, -2).reshape(-1)[first]
         l_mean = 10.0 ** log_la_rs.double().mean(dim=(-2, -1)).reshape(n)
         return 1.0 / ncsf_torch(rho, l_mean, self.par, self.mtf_kind)
