@@ -3,7 +3,8 @@ MATLAB code through a backend, side by side, with a tolerance verdict per number
 
 Pure computation; ``itmn-bench crosscheck`` (:mod:`bench.cli.crosscheck`) reads pairs, prints and
 writes. Tolerances (from the reference scores' README of the original code's outputs):
-HDR-VDP-2 Q 0.01 absolute and C_max 1e-3 relative; mPSNR and PU21-PSNR 1e-6 dB; PU21-SSIM 1e-4;
+HDR-VDP-2 Q 0.01 absolute and C_max 1e-3 relative; HDR-VDP-3 Q_JOD and Q 0.01, P_det 1e-3
+absolute, C_max 1e-3 relative; mPSNR and PU21-PSNR 1e-6 dB; PU21-SSIM 1e-4;
 the toolbox operators' outputs: median relative error <= 1e-4 and 99th percentile <= 1e-3.
 """
 
@@ -24,6 +25,8 @@ from itmn.originals import BackendCallError
 #: secondary numbers compared too: metric -> {extras key: (absolute tol, relative tol)}
 SECONDARY: dict[str, dict[str, tuple[float, float]]] = {
     "hdrvdp2": {"C_max": (0.0, 1e-3)},
+    # HDR-VDP-3: Q_JOD is the value (0.01); P_det 1e-3 absolute (issue 15), Q as Q_JOD, C_max as hdrvdp2
+    "hdrvdp3": {"Q": (0.01, 0.0), "P_det": (1e-3, 0.0), "C_max": (0.0, 1e-3)},
     "mpsnr_toolbox": {"e_min": (0.0, 0.0), "e_max": (0.0, 0.0)},
 }
 

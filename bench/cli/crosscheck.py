@@ -18,8 +18,8 @@ Compute the native (this suite's) and the original (MATLAB code run by GNU Octav
 your own copy) scores on a set of image pairs and print them side by side with the difference,
 the tolerance and a PASS/FAIL verdict. Exit status 0 when every number agrees, 1 otherwise.
 
-Metrics with an original: hdrvdp2 (HDR-VDP 2.2.2: --hdrvdp-path or ITMN_HDRVDP_PATH),
-mpsnr_toolbox (HDR Toolbox mPSNR.m: --hdrtoolbox-path or ITMN_HDRTOOLBOX_PATH), pu21_psnr and
+Metrics with an original: hdrvdp2 (HDR-VDP 2.2.2: --hdrvdp-path or ITMN_HDRVDP_PATH), hdrvdp3
+(HDR-VDP 3.0.7: --hdrvdp3-path or ITMN_HDRVDP3_PATH), mpsnr_toolbox (HDR Toolbox mPSNR.m: --hdrtoolbox-path or ITMN_HDRTOOLBOX_PATH), pu21_psnr and
 pu21_ssim (gfxdisp/pu21: --pu21-path or ITMN_PU21_PATH). Without --metric, every metric whose
 code you configured is checked. --method huo/ko/ko-2019 also compares the toolbox operators'
 outputs (median and 99th percentile of the relative error) on --ldr images.
@@ -30,7 +30,8 @@ Pairs (--pairs DIR), images .exr/.hdr/.pfm/.npy with linear RGB in cd/m^2:
   DIR/<scene>__ref.<ext> with DIR/<scene>__<distortion>.<ext>.
 Without --pairs, three built-in synthetic pairs (97 x 131: noise, blur, gain) are used.
 
-Tolerances: hdrvdp2 Q 0.01 absolute, C_max 1e-3 relative; mpsnr_toolbox and pu21_psnr 1e-6 dB,
+Tolerances: hdrvdp2 Q 0.01 absolute, C_max 1e-3 relative; hdrvdp3 Q_JOD and Q 0.01, P_det 1e-3
+absolute, C_max 1e-3 relative; mpsnr_toolbox and pu21_psnr 1e-6 dB,
 exposure range exact; pu21_ssim 1e-4; operators: median relative error <= 1e-4, 99th
 percentile <= 1e-3.
 
@@ -48,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_backend_arguments(p, ("hdrvdp", "hdrtoolbox", "pu21"), choices=("octave", "matlab"))
+    add_backend_arguments(p, ("hdrvdp", "hdrvdp3", "hdrtoolbox", "pu21"), choices=("octave", "matlab"))
     p.add_argument(
         "--pairs", type=Path, metavar="DIR", help="folder of image pairs (default: built-in synthetic pairs)"
     )

@@ -10,6 +10,7 @@ from itmn.originals.engine import BACKENDS
 #: code base key -> (option, environment variable, what it is)
 PATH_OPTIONS = {
     "hdrvdp": ("--hdrvdp-path", "ITMN_HDRVDP_PATH", "your copy of HDR-VDP 2.2.2 (folder with hdrvdp.m)"),
+    "hdrvdp3": ("--hdrvdp3-path", "ITMN_HDRVDP3_PATH", "your copy of HDR-VDP 3.0.7 (folder with hdrvdp3.m)"),
     "hdrtoolbox": ("--hdrtoolbox-path", "ITMN_HDRTOOLBOX_PATH", "your copy of the HDR Toolbox (its root folder)"),
     "pu21": ("--pu21-path", "ITMN_PU21_PATH", "your copy of gfxdisp/pu21 (folder with pu21_metric.m)"),
 }

@@ -41,9 +41,10 @@ counterpart, shows a progress bar, and with --out writes a per-image CSV atomica
 values as inf) plus <out>.meta.json with run metadata and configuration strings.
 
 Backend: --backend octave|matlab computes the metrics that have an original (hdrvdp2 with
-HDR-VDP 2.2.2, mpsnr_toolbox with the HDR Toolbox, pu21_* with gfxdisp/pu21) with that original
-MATLAB code, run from your own copy (--hdrvdp-path etc. or ITMN_HDRVDP_PATH,
-ITMN_HDRTOOLBOX_PATH, ITMN_PU21_PATH); without --metric it computes those metrics only. The
+HDR-VDP 2.2.2, hdrvdp3 with HDR-VDP 3.0.7, mpsnr_toolbox with the HDR Toolbox, pu21_* with
+gfxdisp/pu21) with that original MATLAB code, run from your own copy (--hdrvdp-path etc. or
+ITMN_HDRVDP_PATH, ITMN_HDRVDP3_PATH, ITMN_HDRTOOLBOX_PATH, ITMN_PU21_PATH); without --metric it
+computes those metrics only. The
 configuration strings then name the engine and the copy. See docs/backends.md.
 
 Examples:
@@ -51,6 +52,7 @@ Examples:
   itmn-bench score pred.exr ref.exr --metric hdrvdp2 --backend octave --hdrvdp-path ~/hdrvdp-2.2.2
   itmn-bench score pred.npy ref.npy --primaries bt2020 --metric mpsnr ssim
   itmn-bench score pred.exr ref.exr --metric delta_e_itp cvvdp --json
+  itmn-bench score pred.exr ref.exr --metric hdrvdp3 --json        # HDR-VDP-3 Q_JOD, Q, P_det, C_max
   itmn-bench score --test-dir results/huo --ref-dir prepared/hdr --out scores.csv
 """
 
@@ -71,7 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p, "metric(s) to compute (repeatable; default: the registry's default ones, see 'itmn-bench metrics')"
     )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    add_backend_arguments(p, ("hdrvdp", "hdrtoolbox", "pu21"))
+    add_backend_arguments(p, ("hdrvdp", "hdrvdp3", "hdrtoolbox", "pu21"))
     p.set_defaults(handler="bench.cli.score:score_command")
 
     m = subparsers.add_parser(
@@ -87,7 +89,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def add_metric_arguments(p: argparse.ArgumentParser, metric_help: str) -> None:
     """``--metric NAME...``, ``--ppd``, ``--primaries``: shared by score and crosscheck."""
     p.add_argument("--metric", dest="metrics", action="extend", nargs="+", metavar="NAME", help=metric_help)
-    p.add_argument("--ppd", type=float, default=30.0, help="pixels per visual degree for hdrvdp2 and cvvdp (default 30)")
+    p.add_argument("--ppd", type=float, default=30.0, help="pixels per visual degree for hdrvdp2, hdrvdp3 and cvvdp (default 30)")
     p.add_argument(
         "--primaries",
         choices=("bt709", "bt2020"),

@@ -10,7 +10,8 @@ The registry (:mod:`bench.metrics.registry`) wraps them with the protocol's conv
 metadata: ``get_metric``, ``list_metrics``, ``compute_metrics``, ``Metric``, ``MetricResult``.
 
 Implementations: :mod:`~bench.metrics.exposure_psnr` (mPSNR), :mod:`~bench.metrics.structural`
-(SSIM), :mod:`~bench.metrics.pu21`, :mod:`~bench.metrics.hdrvdp.v2` (HDR-VDP 2.2.2). Their module
+(SSIM), :mod:`~bench.metrics.pu21`, :mod:`~bench.metrics.hdrvdp.v2` (HDR-VDP 2.2.2),
+:mod:`~bench.metrics.hdrvdp.v3` (HDR-VDP 3.0.7). Their module
 names differ from the functions' so that importing a module never replaces a function of this
 package. ``import bench.metrics`` is cheap: implementations (and torch) load on first use.
 """
@@ -43,6 +44,8 @@ _LAZY = {
     "hdrvdp2": "bench.metrics.hdrvdp.v2",
     "pix_per_deg": "bench.metrics.hdrvdp.v2",
     "HDRVDPResult": "bench.metrics.hdrvdp.v2",
+    "hdrvdp3": "bench.metrics.hdrvdp.v3",
+    "HDRVDP3Result": "bench.metrics.hdrvdp.v3",
 }
 
 
@@ -57,6 +60,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "HDRVDP3Result",
     "HDRVDPResult",
     "MPSNRResult",
     "Metric",
@@ -64,6 +68,7 @@ __all__ = [
     "compute_metrics",
     "get_metric",
     "hdrvdp2",
+    "hdrvdp3",
     "list_metrics",
     "mpsnr",
     "mpsnr_toolbox",

@@ -9,7 +9,7 @@ applies protocol v1 section 4's conversions itself::
     res.value, res.extras["n_exposures"], res.config
     # 'mpsnr munkberg2006 | exposures toolbox-auto (0.1,0.9) | mse mean | protocol v1'
 
-Conversions (both images): ``bt709-linear`` metrics (hdrvdp2, mpsnr, mpsnr_toolbox, pu21_*)
+Conversions (both images): ``bt709-linear`` metrics (hdrvdp2, hdrvdp3, mpsnr, mpsnr_toolbox, pu21_*)
 get linear BT.709, negatives produced by the gamut conversion clipped to 0 and counted in
 ``extras["n_negative_clipped"]``; ``bt2020-pq`` metrics (ssim) get BT.2020 PQ code values in
 [0, 1]; ``bt2020-linear`` metrics get linear BT.2020 in absolute cd/m^2 as they are (BT.709 ->
@@ -312,6 +312,14 @@ def _hdrvdp2(t: np.ndarray, r: np.ndarray, ppd: float) -> tuple[float, dict[str,
     return float(res.Q), extras
 
 
+def _hdrvdp3(t: np.ndarray, r: np.ndarray, ppd: float) -> tuple[float, dict[str, Any]]:
+    from bench.metrics.hdrvdp.v3 import hdrvdp3
+
+    res = hdrvdp3(t, r, task="quality", ppd=ppd, color_encoding="rgb-bt.709", return_maps=False)
+    extras: dict[str, Any] = {"Q": float(res.Q), "P_det": float(res.P_det), "C_max": float(res.C_max)}
+    return float(res.Q_JOD), extras
+
+
 def _mpsnr(variant: str) -> ComputeFn:
     def compute(t: np.ndarray, r: np.ndarray, ppd: float) -> tuple[float, dict[str, Any]]:
         from bench.metrics.exposure_psnr import mpsnr_details
@@ -364,6 +372,16 @@ def _hdrvdp2_original(t: np.ndarray, r: np.ndarray, ppd: float, backend: str) ->
     return res["Q"], {"P_det": res["P_det"], "C_max": res["C_max"]}, describe("hdrvdp", backend)
 
 
+def _hdrvdp3_original(t: np.ndarray, r: np.ndarray, ppd: float, backend: str) -> tuple[float, dict[str, Any], str]:
+    from itmn.originals import describe, hdrvdp3_original
+
+    res = hdrvdp3_original(
+        t, r, task="quality", ppd=ppd, color_encoding="rgb-bt.709", backend=backend, return_maps=False
+    )
+    extras = {"Q": res["Q"], "P_det": res["P_det"], "C_max": res["C_max"]}
+    return res["Q_JOD"], extras, describe("hdrvdp3", backend)
+
+
 def _mpsnr_toolbox_original(
     t: np.ndarray, r: np.ndarray, ppd: float, backend: str
 ) -> tuple[float, dict[str, Any], str]:
@@ -412,6 +430,12 @@ def _pu21_settings(which: str) -> SettingsFn:
         return config_string(which, protocol)  # type: ignore[arg-type]
 
     return settings
+
+
+def _hdrvdp3_settings(ppd: float, protocol: Protocol) -> str:
+    from bench.metrics.hdrvdp.v3.api import config_string
+
+    return config_string("quality", "rgb-bt.709", ppd, protocol=protocol)
 
 
 def _delta_e_itp_settings(ppd: float, protocol: Protocol) -> str:
@@ -539,6 +563,26 @@ for _m in (
         input_space="bt2020-linear",
         settings=_delta_e_itp_settings,
         compute=_delta_e_itp,
+    ),
+    Metric(
+        name="hdrvdp3",
+        label="HDR-VDP-3 (JOD)",
+        digits=3,
+        unit="JOD",
+        higher_is_better=True,
+        value_range=(-math.inf, 10.0),
+        description="HDR-VDP-3 quality in just-objectionable differences, task 'quality' (Q, P_det, C_max in extras)",
+        reference=(
+            "Mantiuk et al. 2011 / Mantiuk & Ramponi 2018; HDR-VDP 3.0.7 (hdrvdp_version 3.07, UPIQ quality "
+            "calibration), Python port"
+        ),
+        input_space="bt709-linear",
+        settings=_hdrvdp3_settings,
+        compute=_hdrvdp3,
+        summary_extras=("Q", "P_det", "C_max"),
+        original=_hdrvdp3_original,
+        original_codebase="hdrvdp3",
+        crosscheck_tol=(0.01, 0.0),  # Q_JOD, issue 15's acceptance
     ),
     Metric(
         name="cvvdp",

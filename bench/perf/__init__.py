@@ -10,6 +10,7 @@ and ``target``. Rows are printed as one table and written, with run metadata, to
 MODULES = (
     "bench.perf.metrics",
     "bench.perf.colour_metrics",
+    "bench.perf.hdrvdp3",
     "bench.perf.baselines",
     "bench.perf.training",
     "bench.perf.published",

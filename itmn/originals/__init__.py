@@ -14,6 +14,7 @@ native ports: the metric registry and the method registry choose between native 
 from itmn.originals.calls import (
     detect_ko_variant,
     hdrvdp2_original,
+    hdrvdp3_original,
     huo_original,
     kovaleski_original,
     mpsnr_toolbox_original,
@@ -53,6 +54,7 @@ __all__ = [
     "engines_in_use",
     "get_engine",
     "hdrvdp2_original",
+    "hdrvdp3_original",
     "huo_original",
     "kovaleski_original",
     "mpsnr_toolbox_original",

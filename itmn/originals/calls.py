@@ -42,6 +42,29 @@ def hdrvdp2_original(
     return out
 
 
+def hdrvdp3_original(
+    test: np.ndarray,
+    ref: np.ndarray,
+    *,
+    task: str,
+    ppd: float,
+    color_encoding: str,
+    backend: str,
+    return_maps: bool = True,
+) -> dict[str, Any]:
+    """``hdrvdp3(task, test, ref, color_encoding, ppd)`` of the user's HDR-VDP 3.0.7 with default
+    options, in double precision. Returns {Q, Q_JOD, P_det, C_max, P_map, C_map, config}."""
+    eng, _ = engine_for("hdrvdp3", backend)
+    (res,) = eng.call("hdrvdp3", task, _f64(test), _f64(ref), color_encoding, float(ppd))
+    out: dict[str, Any] = {k: float(res[k]) for k in ("Q", "Q_JOD", "P_det", "C_max")}
+    out["P_map"] = np.asarray(res["P_map"]) if return_maps else None
+    out["C_map"] = np.asarray(res["C_map"]) if return_maps else None
+    out["config"] = (
+        f"hdrvdp3 3.0.7 | {task} | {color_encoding} | ppd={ppd:.10g} | {describe('hdrvdp3', backend)}"
+    )
+    return out
+
+
 def mpsnr_toolbox_original(
     test: np.ndarray, ref: np.ndarray, *, backend: str
 ) -> tuple[float, dict[str, Any]]:

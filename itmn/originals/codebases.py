@@ -7,6 +7,7 @@ Where the user's copies are (never downloaded or vendored by the suite):
 code                   setting (environment)      folder to point at
 =====================  =========================  ============================================
 HDR-VDP 2.2.2          ``ITMN_HDRVDP_PATH``       the folder holding ``hdrvdp.m``
+HDR-VDP 3.0.7          ``ITMN_HDRVDP3_PATH``      the folder holding ``hdrvdp3.m``
 HDR Toolbox            ``ITMN_HDRTOOLBOX_PATH``   the toolbox root (its subfolders are added)
 PU21 (gfxdisp/pu21)    ``ITMN_PU21_PATH``         the folder holding ``pu21_metric.m``
 =====================  =========================  ============================================
@@ -47,6 +48,15 @@ CODEBASES: dict[str, CodeBase] = {
         False,
         "https://sourceforge.net/projects/hdrvdp/files/hdrvdp/2.2.2/ (version 2.2.2; hdrvdp_version() = 2.22)",
     ),
+    "hdrvdp3": CodeBase(
+        "hdrvdp3",
+        "HDR-VDP 3.0.7",
+        "ITMN_HDRVDP3_PATH",
+        "hdrvdp3",
+        False,
+        "https://sourceforge.net/projects/hdrvdp/files/hdrvdp/3.0.7/ (hdrvdp_version() = 3.07; a public copy: "
+        "github libjxl/codec-comparison @ a086562, folder hdrvdp-3.0.7)",
+    ),
     "hdrtoolbox": CodeBase(
         "hdrtoolbox",
         "HDR Toolbox",
@@ -67,6 +77,8 @@ CODEBASES: dict[str, CodeBase] = {
 
 #: HDR-VDP version whose numbers the suite's port reproduces (hdrvdp_version() of 2.2.2).
 HDRVDP_EXPECTED_VERSION = 2.22
+#: HDR-VDP-3 version whose numbers the suite's hdrvdp3 port reproduces (hdrvdp_version() of 3.0.7).
+HDRVDP3_EXPECTED_VERSION = 3.07
 
 _ENGINES: dict[tuple[str, str], tuple[Engine, Path]] = {}
 
@@ -141,6 +153,21 @@ def _check_code(eng: Engine, key: str, path: Path) -> None:
             raise BackendError(
                 f"{path}: hdrvdp_version() says {ver!r}, expected {HDRVDP_EXPECTED_VERSION} (HDR-VDP 2.2.2); "
                 f"other versions give other numbers. Get 2.2.2 from {cb.where}"
+            )
+    if key == "hdrvdp3":
+        if eng.exists("hdrvdp_version") == 0:
+            raise BackendError(f"{path}: no hdrvdp_version.m, so this is not HDR-VDP 3.0.x ({cb.where})")
+        (ver,) = eng.call("hdrvdp_version")
+        if not isinstance(ver, float) or abs(ver - HDRVDP3_EXPECTED_VERSION) > 1e-9:
+            raise BackendError(
+                f"{path}: hdrvdp_version() says {ver!r}, expected {HDRVDP3_EXPECTED_VERSION} (HDR-VDP 3.0.7); "
+                f"other versions give other numbers. Get 3.0.7 from {cb.where}"
+            )
+        # hdrvdp3.m adds utils/ to the path itself when it runs
+        if eng.name == "octave" and not (path / "utils" / "geomean.m").is_file() and eng.exists("geomean") == 0:
+            raise BackendError(
+                f"{path}: HDR-VDP 3 calls geomean (MATLAB's Statistics Toolbox), which this Octave lacks: add "
+                "utils/geomean.m to your copy with the body 'm = exp(mean(log(x)));' (docs/backends.md)"
             )
 
 

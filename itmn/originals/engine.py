@@ -89,6 +89,16 @@ _HINTS = (
         "validates that function, not MATLAB's).",
     ),
     (
+        re.compile(r"'geomean' undefined", re.I),
+        "HDR-VDP 3 calls geomean from MATLAB's Statistics Toolbox; add utils/geomean.m to your copy with the "
+        "body 'm = exp(mean(log(x)));' (MATLAB's definition). See docs/backends.md (HDR-VDP 3.0.7).",
+    ),
+    (
+        re.compile(r"'geomean' undefined", re.I),
+        "HDR-VDP 3 calls geomean from MATLAB's Statistics Toolbox; add utils/geomean.m to your copy with the "
+        "body 'm = exp(mean(log(x)));' (MATLAB's definition). See docs/backends.md.",
+    ),
+    (
         re.compile(r"'imresize' undefined", re.I),
         "install Octave's image package (Debian/Ubuntu: apt install octave-image); the engine "
         "loads it when present.",

@@ -26,7 +26,7 @@ from bench.metrics.registry import (
 )
 from itmn.errors import ConfigError, ImageError
 
-NAMES = ["hdrvdp2", "mpsnr", "mpsnr_toolbox", "ssim", "pu21_psnr", "pu21_ssim", "delta_e_itp", "cvvdp"]
+NAMES = ["hdrvdp2", "mpsnr", "mpsnr_toolbox", "ssim", "pu21_psnr", "pu21_ssim", "delta_e_itp", "hdrvdp3", "cvvdp"]
 CPU_NAMES = ["mpsnr", "mpsnr_toolbox", "ssim", "pu21_psnr", "pu21_ssim", "delta_e_itp"]
 
 
@@ -278,6 +278,33 @@ def test_hdrvdp2_entry_matches_the_pure_function(rng: np.random.Generator) -> No
         assert res.extras["C_max"] == pytest.approx(want.C_max, rel=1e-4)
         assert res.config == f"hdrvdp2 2.2.2-port | rgb-bt.709 | ppd={ppd:g} | protocol v1"
     assert get_metric("hdrvdp2")(ref2020, ref2020.copy(), primaries="bt2020").value == pytest.approx(100.0)
+
+
+# --------------------------------------------------------------------------- hdrvdp3 entry
+def test_hdrvdp3_entry_matches_the_pure_function(rng: np.random.Generator) -> None:
+    """The registry's hdrvdp3: Q_JOD of task 'quality' on the protocol's BT.709 conversion
+    (colour-science's matrix here, negatives clipped), Q / P_det / C_max in the extras."""
+    from bench.metrics.hdrvdp.v3 import hdrvdp3
+
+    m3 = get_metric("hdrvdp3")
+    assert (m3.unit, m3.higher_is_better, m3.value_range) == ("JOD", True, (-math.inf, 10.0))
+    assert m3.summary_extras == ("Q", "P_det", "C_max") and m3.original is not None
+    assert m3.crosscheck_tol == (0.01, 0.0)
+    ref2020 = _hdr(rng, 48, 48)
+    test2020 = ref2020 * rng.uniform(0.8, 1.2, ref2020.shape)
+    m = _cs_matrix("bt2020", "bt709")
+    t709, r709 = np.maximum(test2020 @ m.T, 0), np.maximum(ref2020 @ m.T, 0)
+    for ppd in (30.0, 60.0):
+        res = m3(test2020, ref2020, primaries="bt2020", ppd=ppd)
+        want = hdrvdp3(t709, r709, task="quality", ppd=ppd, color_encoding="rgb-bt.709", return_maps=False)
+        assert res.value == pytest.approx(want.Q_JOD, abs=1e-4)
+        assert res.extras["Q"] == pytest.approx(want.Q, abs=1e-4)
+        assert res.extras["P_det"] == pytest.approx(want.P_det, abs=1e-6)
+        assert res.extras["C_max"] == pytest.approx(want.C_max, rel=1e-4)
+        assert res.value < 10.0
+        assert res.config == f"hdrvdp3 3.0.7-port | quality | rgb-bt.709 | ppd={ppd:g} | protocol v1"
+    same = m3(ref2020, ref2020.copy(), primaries="bt2020")
+    assert same.value == 10.0 and same.extras["Q"] == 10.0
 
 
 # --------------------------------------------------------------------------- package exports

@@ -44,6 +44,7 @@ octave = pytest.mark.skipif(
 def _clean_engines(monkeypatch):
     for env in (
         "ITMN_HDRVDP_PATH",
+        "ITMN_HDRVDP3_PATH",
         "ITMN_HDRTOOLBOX_PATH",
         "ITMN_PU21_PATH",
         "ITMN_OCTAVE_DRIVER",

@@ -156,8 +156,8 @@ def hdrvdp2(
     100.0
     """
     enc, n_ch, _ = _canonical_encoding(color_encoding)
-    t = _to_chw(test, "test", enc, n_ch)
-    r = _to_chw(ref, "ref", enc, n_ch)
+    t = to_chw(test, "test", enc, n_ch)
+    r = to_chw(ref, "ref", enc, n_ch)
     if backend != "native":
         return _hdrvdp2_original(t, r, ppd, enc, backend, surround, return_maps, check_values)
     out = hdrvdp2_batch(
@@ -230,7 +230,7 @@ def hdrvdp2_batch(
     inputs are float64). Results stay on the device; no host synchronisation in the model.
     """
     enc, n_ch, absolute = _canonical_encoding(color_encoding)
-    tdt = _torch_dtype(dtype, test)
+    tdt = torch_dtype(dtype, test)
     dev = torch.device(device) if device is not None else test.device
     _check_pair(test, ref, n_ch, enc)
     test = test.to(device=dev, dtype=tdt)
@@ -243,7 +243,7 @@ def hdrvdp2_batch(
         raise ValueError(f"ppd must be a positive number of pixels per degree, got {ppd}")
     spectra = "d65" if n_ch == 1 else "ccfl-lcd"
     plan = get_plan((int(test.shape[-2]), int(test.shape[-1])), ppd, spectra, tdt, dev)
-    with _no_tf32():
+    with no_tf32():
         res: HDRVDPMaps = compute(plan, test, ref, surr)
     return HDRVDPBatchResult(
         Q=res.Q,
@@ -264,7 +264,7 @@ def _canonical_encoding(name: str) -> tuple[str, int, bool]:
         raise ValueError(f"unknown color_encoding {name!r} (expected one of: {names})") from None
 
 
-def _torch_dtype(dtype: str | torch.dtype | None, like: torch.Tensor) -> torch.dtype:
+def torch_dtype(dtype: str | torch.dtype | None, like: torch.Tensor) -> torch.dtype:
     if dtype is None:
         return torch.float64 if like.dtype == torch.float64 else torch.float32
     table = {
@@ -278,7 +278,7 @@ def _torch_dtype(dtype: str | torch.dtype | None, like: torch.Tensor) -> torch.d
     return table[dtype]
 
 
-def _to_chw(img: np.ndarray | torch.Tensor, name: str, enc: str, n_ch: int) -> torch.Tensor:
+def to_chw(img: np.ndarray | torch.Tensor, name: str, enc: str, n_ch: int) -> torch.Tensor:
     """H x W x C (or H x W for one channel) numpy/torch -> C x H x W tensor (dtype kept if float)."""
     x = img if isinstance(img, torch.Tensor) else torch.from_numpy(np.asarray(img))
     if x.ndim == 2 and n_ch == 1:
@@ -400,7 +400,7 @@ def _surround_repr(surround: float | str | Sequence[float]) -> str:
     return "(" + ",".join(f"{float(v):.6g}" for v in surround) + ")"
 
 
-class _no_tf32:
+class no_tf32:
     """Disable TF32 in cuDNN convolutions and matmuls (defaults may allow it) while computing."""
 
     def __enter__(self) -> None:
