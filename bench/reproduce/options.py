@@ -12,6 +12,9 @@ REPO = Path(__file__).resolve().parent.parent.parent
 #: sanity baseline the acceptance criteria compare learned models against (not in the paper).
 TABLE1_METHODS = ("itmn", "huo", "ko", "drtm", "itmn-nodmse", "itmn-noadvreg")
 EXTRA_METHODS = ("inverse-gamma",)
+#: Published methods run with their authors' released weights (baselines/published/): the
+#: leaderboard's (bench.leaderboard), never Table 1's.
+PUBLISHED_METHODS = ("expandnet", "lhdr", "hdrtvdm", "hdrtvdm-3dm", "hdrtvdm-davinci")
 #: method name -> training variant (itmn.train.profiles.VARIANTS)
 LEARNED_VARIANTS = {"itmn": "itmn", "itmn-nodmse": "nodmse", "itmn-noadvreg": "noadvreg", "drtm": "drtm"}
 LABELS = {
@@ -22,6 +25,11 @@ LABELS = {
     "ko": "KO",
     "drtm": "DrTM-style",
     "inverse-gamma": "Inverse gamma*",
+    "expandnet": "ExpandNet",
+    "lhdr": "LHDR",
+    "hdrtvdm": "HDRTVDM",
+    "hdrtvdm-3dm": "HDRTVDM (3DM)",
+    "hdrtvdm-davinci": "HDRTVDM (DaVinci)",
 }
 #: Fig. 2 (i): the learning rates compared (the main run is the 1e-4 step-decay one)
 LR_SWEEP = (1e-3, 1e-6)
