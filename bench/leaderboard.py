@@ -395,3 +395,45 @@ def write_leaderboard(
             tmp.write_text(content)
         out[name] = results_dir / name
     return out
+
+
+def read_scores(path: Path) -> pd.DataFrame:
+    """Per-image scores from a ``scores.csv``; ConfigError naming the file when it is missing or
+    lacks the ``method`` and ``image`` columns."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: no per-image scores file (expected a scores.csv written by a reproduction or evaluate)")
+    scores = pd.read_csv(path)
+    missing = [c for c in ("method", "image") if c not in scores.columns]
+    if missing:
+        raise ConfigError(f"{path}: no column(s) {', '.join(missing)}; expected per-image scores with method, image and one column per metric")
+    return scores
+
+
+def leaderboard_from_results(
+    results_dir: Path,
+    *,
+    out: Path | None = None,
+    scores_file: Path | None = None,
+    methods: Sequence[str] | None = None,
+    metrics: Sequence[str] | None = None,
+    reference: str = DEFAULT_REFERENCE,
+) -> dict[str, Path]:
+    """Render the leaderboard of a results folder: scores from ``scores_file`` (default
+    ``<results_dir>/scores.csv``), configuration strings and the dataset note from
+    ``<results_dir>/metadata.json`` when it exists (``method_configs``, ``test_images``,
+    ``dataset``, ``profile``), files into ``out`` (default ``results_dir``)."""
+    import json
+
+    scores = read_scores(scores_file or results_dir / "scores.csv")
+    meta_path = results_dir / "metadata.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    n_images = scores["image"].nunique()
+    note = f"Here: {n_images} test images"
+    if meta.get("dataset") is not None:
+        note += f" (dataset {meta['dataset']!r}" + (f", profile {meta['profile']!r}" if meta.get("profile") else "") + ")"
+    note += "."
+    configs = {str(k): str(v) for k, v in (meta.get("method_configs") or {}).items()}
+    return write_leaderboard(
+        out or results_dir, scores, methods=methods, metrics=metrics, dataset_note=note, configs=configs or None,
+        reference=reference,
+    )  # fmt: skip

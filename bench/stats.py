@@ -304,14 +304,16 @@ def mean_ci_half_width(
     >>> 0.5 < mean_ci_half_width(s, ["q"])["q"] < 1.5
     True
     """
+    from itmn.errors import ConfigError
+
     names = list(dict.fromkeys(scores["method"])) if methods is None else list(methods)
     missing = [m for m in names if not (scores["method"] == m).any()]
     if missing:
-        raise ValueError(f"no per-image scores for method(s) {', '.join(map(repr, missing))}")
+        raise ConfigError(f"no per-image scores for method(s) {', '.join(map(repr, missing))}")
     out: dict[str, float] = {}
     for metric in metrics:
         if metric not in scores.columns:
-            raise ValueError(f"no column {metric!r} in the per-image scores (columns: {', '.join(map(str, scores.columns))})")
+            raise ConfigError(f"no column {metric!r} in the per-image scores (columns: {', '.join(map(str, scores.columns))})")
         widths = []
         for method in names:
             ci = bootstrap_mean_ci(

@@ -296,8 +296,8 @@ def tex_escape(s: str) -> str:
     """``s`` as LaTeX text: special characters escaped, the Greek letters and symbols the tables
     use as math.
 
-    >>> tex_escape("ΔE_ITP 100% & {x}")
-    '$\\Delta$E\\_ITP 100\\% \\& \\{x\\}'
+    >>> print(tex_escape("ΔE_ITP 100% & {x}"))
+    $\\Delta$E\\_ITP 100\\% \\& \\{x\\}
     """
     return "".join(_TEX.get(ch, ch) for ch in s)
 

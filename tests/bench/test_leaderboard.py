@@ -178,3 +178,29 @@ def test_table1_and_table2_paired_sections(tmp_path: Path, rng: np.random.Genera
     p2 = pd.read_csv(tmp_path / "table2_pairs.csv")
     assert set(p2["a"]) == {ref} and set(p2["b"]) == {other}
     assert "## Paired comparisons with the paper's setting α=1e+05, λ=1e+04" in (tmp_path / "table2.md").read_text()
+
+
+def test_leaderboard_command(tmp_path: Path, rng: np.random.Generator, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from bench.cli.bench_cli import main
+    from bench.stats import mean_ci_half_width
+
+    results = tmp_path / "results"
+    results.mkdir()
+    scores = _scores(rng)
+    scores.to_csv(results / "scores.csv", index=False)
+    meta = {"dataset": "default", "profile": "cpu", "method_configs": {"huo": "huo toolbox-2018 | peak 1000"}}
+    (results / "metadata.json").write_text(json.dumps(meta))
+    assert main(["leaderboard", str(results), "--metrics", "hdrvdp2,delta_e_itp"]) == 0
+    md = (results / "leaderboard.md").read_text()
+    assert f"Here: {N} test images (dataset 'default', profile 'cpu')." in md
+    assert "- Huo (`huo`): `huo toolbox-2018 | peak 1000`" in md and "ΔE_ITP ↓ (95% CI)" in md
+    assert main(["leaderboard", str(results), "--methods", "itmn,huo", "--out", str(tmp_path / "two")]) == 0
+    assert set(pd.read_csv(tmp_path / "two" / "leaderboard.csv")["method"]) == {"itmn", "huo"}
+    capsys.readouterr()
+    assert main(["leaderboard", str(results), "--half-widths", "--metrics", "hdrvdp2,ssim"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got == pytest.approx(mean_ci_half_width(scores, ["hdrvdp2", "ssim"]))
+    assert main(["leaderboard", str(tmp_path / "nowhere")]) == 1
+    assert "no per-image scores file" in capsys.readouterr().err
