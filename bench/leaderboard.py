@@ -26,7 +26,7 @@ from bench.reproduce.options import EXTRA_METHODS, LABELS, PUBLISHED_LABELS, PUB
 from bench.tables import (
     MetricColumn,
     _fmt,
-    _fmt_signed,
+    fmt_diff,
     fmt_p,
     paired_comparisons,
     pairs_paragraph,
@@ -145,8 +145,8 @@ def build_leaderboard(
 
 
 # --------------------------------------------------------------------------- formatting
-def _num(x: float, digits: int, signed: bool = False) -> str:
-    return _fmt_signed(x, digits) if signed else _fmt(x, digits)
+def _num(x: float, digits: int, signed: bool = False, expand: bool = False) -> str:
+    return fmt_diff(x, digits, expand=expand) if signed else _fmt(x, digits)
 
 
 def _mean_cell(r: pd.Series, digits: int) -> tuple[str, str]:
@@ -196,7 +196,11 @@ def _vs_cell(p: pd.Series | None, digits: int, reference_label: str, is_referenc
         return "reference"
     if p is None:
         return "–"
-    text = f"{_num(p['diff'], digits, True)} [{_num(p['ci_lo'], digits, True)}, {_num(p['ci_hi'], digits, True)}] p={fmt_p(p['wilcoxon_p'])}"
+    e = bool(p["resolved"])
+    text = (
+        f"{_num(p['diff'], digits, True, e)} [{_num(p['ci_lo'], digits, True, e)}, {_num(p['ci_hi'], digits, True, e)}] "
+        f"p={fmt_p(p['wilcoxon_p'])}"
+    )
     return text + (" resolved" if p["resolved"] else "")
 
 
@@ -337,8 +341,9 @@ def render_leaderboard_latex(
                 if method == ref or p is None:
                     cells.append("--")
                 else:
-                    d = tex_escape(_num(p["diff"], m.digits, True)) + ("$^{*}$" if p["resolved"] else "")
-                    lo, hi = _num(p["ci_lo"], m.digits, True), _num(p["ci_hi"], m.digits, True)
+                    e = bool(p["resolved"])
+                    d = tex_escape(_num(p["diff"], m.digits, True, e)) + ("$^{*}$" if e else "")
+                    lo, hi = _num(p["ci_lo"], m.digits, True, e), _num(p["ci_hi"], m.digits, True, e)
                     cells.append(_stack(d, rf"{tex_escape(f'[{lo}, {hi}]')} $p{{=}}{tex_escape(fmt_p(p['wilcoxon_p']))}$"))
         out.append(" & ".join(cells) + r" \\")
     out += [r"\bottomrule", r"\end{tabular}}"]

@@ -410,8 +410,26 @@ def _pair_name(r: pd.Series, labels: dict[str, str]) -> str:
     return f"{labels.get(r['a'], r['a'])} vs {labels.get(r['b'], r['b'])}"
 
 
+def fmt_diff(x: float, digits: int, *, expand: bool = False) -> str:
+    """A paired difference with its sign at ``digits`` decimals. With ``expand`` (used for
+    resolved differences), one that is not 0 but would show as 0 gets two significant digits
+    instead, so that a resolved difference of 3e-7 dB does not read as "0.00 [0.00, 0.00]"
+    (unresolved ones round to 0: their last digits are noise).
+
+    >>> fmt_diff(1.234, 2), fmt_diff(2.7e-7, 2), fmt_diff(2.7e-7, 2, expand=True), fmt_diff(-0.004, 2, expand=True)
+    ('+1.23', '0.00', '+2.7e-07', '-0.004')
+    """
+    if expand and x is not None and np.isfinite(x) and x != 0 and float(f"{x:.{digits}f}") == 0:
+        return f"{x:+.2g}"
+    return _fmt_signed(x, digits)
+
+
 def _diff_ci(r: pd.Series, digits: int, sep: str = ", ") -> tuple[str, str]:
-    return _fmt_signed(r["diff"], digits), f"[{_fmt_signed(r['ci_lo'], digits)}{sep}{_fmt_signed(r['ci_hi'], digits)}]"
+    e = bool(r["resolved"])
+    return (
+        fmt_diff(r["diff"], digits, expand=e),
+        f"[{fmt_diff(r['ci_lo'], digits, expand=e)}{sep}{fmt_diff(r['ci_hi'], digits, expand=e)}]",
+    )
 
 
 def render_pairs_markdown(pairs: pd.DataFrame, metrics: Sequence[MetricColumn], labels: dict[str, str]) -> str:

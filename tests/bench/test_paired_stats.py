@@ -202,3 +202,18 @@ def test_mean_ci_half_width(rng: np.random.Generator) -> None:
         mean_ci_half_width(small, ["psnr"])
     with pytest.raises(ValueError, match="no per-image scores for method"):
         mean_ci_half_width(small, ["q"], methods=["nope"])
+
+
+def test_a_tiny_resolved_difference_is_not_shown_as_zero() -> None:
+    from bench.tables import render_pairs_markdown
+
+    q = np.linspace(50.0, 60.0, 8)
+    scores = pd.DataFrame(
+        [{"method": "a", "image": f"i{i}", "q": v + 3e-7 * (1 + i / 100)} for i, v in enumerate(q)]
+        + [{"method": "b", "image": f"i{i}", "q": v} for i, v in enumerate(q)]
+    )
+    pairs = paired_comparisons(scores, [("a", "b")], [Q])
+    assert bool(pairs.iloc[0]["resolved"])
+    md = render_pairs_markdown(pairs, [Q], {})
+    row = next(line for line in md.splitlines() if line.startswith("| a vs b |")).split(" | ")
+    assert row[3] == "+3.1e-07" and row[4].startswith("[+3") and row[4].endswith("e-07]")  # not "0.00 [0.00, 0.00]"
