@@ -204,3 +204,19 @@ def test_leaderboard_command(tmp_path: Path, rng: np.random.Generator, capsys: p
     assert got == pytest.approx(mean_ci_half_width(scores, ["hdrvdp2", "ssim"]))
     assert main(["leaderboard", str(tmp_path / "nowhere")]) == 1
     assert "no per-image scores file" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdflatex") is None, reason="pdflatex not installed (apt install texlive-latex-recommended)")
+def test_leaderboard_tex_compiles(tmp_path: Path, rng: np.random.Generator) -> None:
+    import subprocess
+
+    configs = {"huo": r"huo toolbox-2018 | l_peak=1000 {x} ~ 50% #1 \ok $y$ ^ <z>", "itmn": "itmn run-abc@2400"}
+    write_leaderboard(tmp_path, _scores(rng), dataset_note="x.", configs=configs, labels={"my_method&co": "Mine & Co_2 (α=5%)"})
+    (tmp_path / "doc.tex").write_text(
+        "\\documentclass[twocolumn]{article}\\usepackage[T1]{fontenc}\\usepackage{booktabs,graphicx}\n"
+        "\\begin{document}\\input{leaderboard.tex}x\\end{document}\n"
+    )
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "Overfull \\hbox" not in proc.stdout.split("leaderboard.tex")[1].split("[1")[0]  # shrunk to the text width
