@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from bench.cli.base import build_parser, run
 
 #: modules with a ``register(subparsers)`` function; order = order in --help
-SUBCOMMAND_MODULES = ("bench.cli.score", "bench.cli.evaluate", "bench.cli.crosscheck")
+SUBCOMMAND_MODULES = ("bench.cli.score", "bench.cli.evaluate", "bench.cli.crosscheck", "bench.cli.leaderboard")
 
 DESCRIPTION = (
     "Score HDR images with HDR-VDP-2, mPSNR, SSIM and PU21 (protocol v1) and evaluate any "
@@ -17,7 +17,8 @@ DESCRIPTION = (
     "  itmn-bench score test.exr ref.exr --json\n"
     "  itmn-bench metrics                # list the registered metrics\n"
     "  itmn-bench evaluate --method huo\n"
-    "  itmn-bench crosscheck --backend octave   # native vs the original MATLAB code"
+    "  itmn-bench crosscheck --backend octave   # native vs the original MATLAB code\n"
+    "  itmn-bench leaderboard results/cpu       # ranked methods, each compared with iTMN"
 )
 
 
