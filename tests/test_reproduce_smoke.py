@@ -84,6 +84,11 @@ def test_smoke_reproduction_resumes_and_matches_expected_scores(tmp_path: Path, 
     for fig in ("fig2_comparison.png", "fig2_false_colour.png", "fig2h_convergence.png", "fig2i_learning_rate.png"):
         assert (results / "smoke" / "figures" / fig).is_file(), fig
 
+    # the leaderboard ranks the same methods (the smoke profile scores no published network)
+    board = pd.read_csv(results / "smoke" / "leaderboard.csv")
+    assert set(board["method"]) == set(table.index)
+    assert (results / "smoke" / "leaderboard.md").is_file() and (results / "smoke" / "leaderboard.tex").is_file()
+
     # 4) the scores agree with the committed expected file
     problems = compare_scores(scores, pd.read_csv(EXPECTED))
     assert problems.empty, format_report(problems)

@@ -30,9 +30,10 @@ def add_arguments(p: argparse.ArgumentParser, *, with_table: bool) -> None:
     p.add_argument("--dataset", default=None,
                    help="registered dataset name or a folder of .exr/.hdr/.pfm files (default: public-v2 for the cpu "
                    "and paper profiles, default for smoke; `itmn data list`)")
-    p.add_argument("--leaderboard", default=",".join(LEADERBOARD_METHODS), metavar="NAME,NAME,...",
-                   help="published networks scored beside Table 1's methods for results/<profile>/leaderboard.* "
-                   f"(default {','.join(LEADERBOARD_METHODS)}; also hdrtvdm-3dm, hdrtvdm-davinci; '' for none)")
+    p.add_argument("--leaderboard", default=None, metavar="NAME,NAME,...",
+                   help="published networks (authors' weights) scored beside Table 1's methods for "
+                   f"results/<profile>/leaderboard.* (default {','.join(LEADERBOARD_METHODS)} for the cpu and paper "
+                   "profiles, none for smoke; also hdrtvdm-3dm, hdrtvdm-davinci; '' for none)")
     p.add_argument("--mirror", default=None, help="local folder or URL mirroring the dataset's upstream files (or $ITMN_DATA_MIRROR)")
     p.add_argument("--cache", default=None, help="cache folder for downloads and prepared data (or $ITMN_CACHE)")
     p.add_argument("--work", type=Path, default=REPO / "work", help="folder for runs, predictions and the score cache (default: ./work)")
@@ -62,7 +63,10 @@ def options_from_args(args: argparse.Namespace, table: str) -> Options:
     jobs = args.jobs
     if jobs is None:
         jobs = 2 if profile != "paper" and (os.cpu_count() or 1) >= 2 else 1
-    board = tuple(m.strip() for m in getattr(args, "leaderboard", "").split(",") if m.strip())
+    requested = getattr(args, "leaderboard", None)
+    if requested is None:
+        requested = "" if profile == "smoke" else ",".join(LEADERBOARD_METHODS)
+    board = tuple(m.strip() for m in requested.split(",") if m.strip())
     known = {m.name for m in list_methods()} | set(ALIASES)
     unknown = [m for m in board if m not in known]
     if unknown:  # fail now, not after training

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench.reproduce.options import LABELS, LR_SWEEP, Options
+from bench.reproduce.options import LABELS, LR_SWEEP, PUBLISHED_LABELS, Options
 
 
 def write_figures(opts: Options, prepared_root: Path, runs: dict[str, str], methods: Sequence[str]) -> list[Path]:
@@ -29,8 +29,9 @@ def write_figures(opts: Options, prepared_root: Path, runs: dict[str, str], meth
         for n in names:
             preds[m][n] = read_hdr(d / f"{n}.exr", out_primaries="bt2020")[0]  # written as BT.2020
     stem = "fig2" if opts.table == "table1" else "table2"
-    out.append(figures.save_figure(figures.comparison_grid(names, ref, preds, LABELS), fig_dir / f"{stem}_comparison.png"))
-    out.append(figures.save_figure(figures.comparison_grid(names, ref, preds, LABELS, false_colour=True), fig_dir / f"{stem}_false_colour.png"))
+    labels = {**LABELS, **PUBLISHED_LABELS}
+    out.append(figures.save_figure(figures.comparison_grid(names, ref, preds, labels), fig_dir / f"{stem}_comparison.png"))
+    out.append(figures.save_figure(figures.comparison_grid(names, ref, preds, labels, false_colour=True), fig_dir / f"{stem}_false_colour.png"))
     curves = {k: pd.read_csv(Path(v) / "log.csv") for k, v in runs.items() if (Path(v) / "log.csv").is_file()}
     col = "content"
     if opts.table == "table1":

@@ -9,9 +9,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.reproduce.evaluation import evaluate_all
+import pandas as pd
+
+from bench.reproduce.evaluation import evaluate_all, evaluate_targets, published_targets
 from bench.reproduce.figures import write_figures
-from bench.reproduce.options import REPO, Options, log
+from bench.reproduce.options import LABELS, PUBLISHED_LABELS, REPO, Options, log
 from bench.reproduce.stages import State, run_stage
 from bench.reproduce.tables import write_tables
 from bench.reproduce.training import train_all, training_specs
@@ -37,6 +39,17 @@ def reproduce(opts: Options) -> Path:
     specs = training_specs(opts, root)
     runs = run_stage(state, "train", lambda: {**(r := train_all(opts, specs)), "_value": r["runs"]})
     scores, metric_cfgs, method_cfgs = run_stage(state, "expand_score", lambda: evaluate_all(opts, root, runs))
+    table_methods = list(dict.fromkeys(scores["method"]))
+    if opts.leaderboard_methods:
+        # the published networks (authors' weights): their own stage, so that choosing other
+        # ones later rescores only them; their rows join scores.csv, never Table 1
+        from itmn.data.dataset import PreparedDataset
+
+        targets = published_targets(opts, PreparedDataset(root).protocol)
+        extra, extra_metric_cfgs, extra_cfgs = run_stage(state, "leaderboard_score", lambda: evaluate_targets(opts, root, targets))
+        scores = pd.concat([scores, extra], ignore_index=True)
+        metric_cfgs = {**metric_cfgs, **extra_metric_cfgs}
+        method_cfgs = {**method_cfgs, **extra_cfgs}
 
     res = opts.results_dir
     res.mkdir(parents=True, exist_ok=True)
@@ -52,7 +65,22 @@ def reproduce(opts: Options) -> Path:
         f"here: {scores['image'].nunique()} public HDR photographs (dataset {opts.dataset!r}, protocol {protocol}, "
         f"profile {opts.profile!r})."
     )
-    files = run_stage(state, "tables", lambda: {"_value": write_tables(opts.table, res, scores, dataset_note=note, metrics=opts.metrics)})
+    files = run_stage(
+        state, "tables",
+        lambda: {"_value": write_tables(opts.table, res, scores, dataset_note=note, metrics=opts.metrics, methods=table_methods)},
+    )  # fmt: skip
+    if opts.table == "table1":
+        # every method scored, Table 1's and the published ones, ranked and compared with iTMN
+        from bench.leaderboard import write_leaderboard
+
+        board = run_stage(
+            state, "leaderboard",
+            lambda: {"_value": write_leaderboard(
+                res, scores, metrics=opts.metrics, dataset_note=note, configs=method_cfgs,
+                labels={**LABELS, **PUBLISHED_LABELS},
+            )},
+        )  # fmt: skip
+        files = {**files, **board}
     if opts.figures:
         methods = list(dict.fromkeys(scores["method"]))
         run_stage(state, "figures", lambda: {"_value": write_figures(opts, root, runs, methods)})
