@@ -13,7 +13,6 @@ from typing import Any
 from bench.reproduce import __doc__ as REPRODUCE_DOC
 from bench.reproduce.options import REPO, Options, choose_profile
 from bench.reproduce.pipeline import reproduce
-from itmn.errors import ItmnError
 
 
 def build_parser(prog: str = "python -m bench.reproduce") -> argparse.ArgumentParser:
@@ -63,18 +62,21 @@ def _exit_on_sigterm(signum: int, frame: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     import signal
 
+    from bench.cli.base import call
+
     args = build_parser().parse_args(argv)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _exit_on_sigterm)
-    try:
-        reproduce(options_from_args(args, args.table))
-    except ItmnError as exc:
-        print(f"reproduce: error: {exc}", file=sys.stderr)
-        return 1
-    except SystemExit as exc:
-        print(f"reproduce: stopped by a signal; rerun the same command to continue (exit {exc.code})", file=sys.stderr)
-        raise
-    return 0
+
+    def work() -> int:
+        try:
+            reproduce(options_from_args(args, args.table))
+        except SystemExit as exc:
+            print(f"reproduce: stopped by a signal; rerun the same command to continue (exit {exc.code})", file=sys.stderr)
+            raise
+        return 0
+
+    return call("reproduce", work)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from itmn import colour
-from itmn.atomic import atomic_path
-from itmn.errors import ImageError
+from itmn.atomic import atomic_path, write_failure_reason
+from itmn.errors import ImageError, OutputError
 from itmn.hdrio.formats import EXR_MAGIC, sniff_format
 from itmn.images import check_finite, check_rgb_array
 
@@ -203,7 +203,25 @@ def write_exr(
     for k, v in (attributes or {}).items():
         header[k] = str(v)
     data = np.ascontiguousarray(arr.astype(np.float16 if half else np.float32))
-    with atomic_path(path) as tmp:
-        OpenEXR.File(header, {"RGB": data}).write(str(tmp))
+    with atomic_path(path, verify=lambda tmp, dst: verify_exr(tmp, dst, data.shape)) as tmp:
+        try:
+            OpenEXR.File(header, {"RGB": data}).write(str(tmp))
+        except (RuntimeError, OSError) as exc:  # the binding raises RuntimeError("... File too large.")
+            raise OutputError(path, write_failure_reason(tmp, f"OpenEXR: {exc}")) from None
     return path
+
+
+def verify_exr(tmp: Path, dst: Path, shape: tuple[int, ...]) -> None:
+    """Read a just-written OpenEXR file back in full: OutputError naming ``dst`` unless its R, G, B
+    channels decode to ``shape``'s rows and columns."""
+    import OpenEXR
+
+    try:
+        chans = OpenEXR.File(str(tmp), separate_channels=True).channels()
+        got = {name: tuple(ch.pixels.shape) for name, ch in chans.items()}
+    except Exception as exc:  # noqa: BLE001 - the binding raises RuntimeError/ValueError for bad files
+        raise OutputError(dst, write_failure_reason(tmp, f"the written file cannot be read back ({exc})")) from None
+    want = tuple(shape[:2])
+    if any(got.get(c) != want for c in "RGB"):
+        raise OutputError(dst, write_failure_reason(tmp, f"the written file is incomplete (channels {got})"))
 
