@@ -80,11 +80,15 @@ def cmd_help(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
+    from itmn import paths
+    from itmn.atomic import check_output_dir
     from itmn.data.fetch import fetch_dataset
     from itmn.data.registry import get_dataset
 
+    dataset = get_dataset(args.dataset)
+    check_output_dir(paths.downloads_dir(args.cache))
     fetch_dataset(
-        get_dataset(args.dataset), cache=args.cache, mirror=args.mirror, progress=not args.no_progress,
+        dataset, cache=args.cache, mirror=args.mirror, progress=not args.no_progress,
         timeout=args.timeout,
     )  # fmt: skip
     return 0

@@ -66,11 +66,15 @@ def evaluate_command(args: argparse.Namespace) -> int:
     from bench import evaluate
     from bench.cli.expand import parse_params
     from bench.reproduce import write_tables
-    from itmn.atomic import atomic_path
+    from itmn.atomic import atomic_path, check_output_dir
     from itmn.data.dataset import PreparedDataset
     from itmn.data.registry import resolve_prepared
     from itmn.errors import ConfigError
 
+    results: Path = args.results
+    work = args.work or results / "_work"
+    for folder in (results, work):  # before the method is built and any image expanded
+        check_output_dir(folder)
     root = resolve_prepared(args.dataset, args.cache)
     ds = PreparedDataset(root)
     names = ds.names("test")
@@ -84,8 +88,6 @@ def evaluate_command(args: argparse.Namespace) -> int:
         params = parse_params(args.param, args.checkpoint, args.device)
         target = evaluate.registered_target(args.method, label=args.label, **params)
 
-    results: Path = args.results
-    work = args.work or results / "_work"
     preds = evaluate.expand_split(target, ds, names, work / "predictions" / _safe(target.name), progress=args.progress)
     rows, configs = evaluate.score_split(target, preds, ds, work / "scores" / _safe(target.name), ppd=args.ppd, progress=args.progress)
     new = pd.DataFrame(rows)
@@ -108,10 +110,10 @@ def evaluate_command(args: argparse.Namespace) -> int:
 
 
 def reproduce_command(args: argparse.Namespace) -> int:
-    from bench.cli.reproduce import options_from_args
+    from bench.cli.reproduce import checked_options
     from bench.reproduce import reproduce
 
-    reproduce(options_from_args(args, args.table))
+    reproduce(checked_options(args, args.table))
     return 0
 
 

@@ -53,6 +53,17 @@ def options_from_args(args: argparse.Namespace, table: str) -> Options:
     )  # fmt: skip
 
 
+def checked_options(args: argparse.Namespace, table: str) -> Options:
+    """:func:`options_from_args`, with the work and results folders checked for writing now
+    (before hours of work); OutputError naming the folder otherwise."""
+    from itmn.atomic import check_output_dir
+
+    opts = options_from_args(args, table)
+    for folder in (opts.work, opts.results):
+        check_output_dir(folder)
+    return opts
+
+
 def _exit_on_sigterm(signum: int, frame: Any) -> None:
     """SIGTERM/SIGHUP -> SystemExit, so that the training subprocesses are told to checkpoint and
     stop (see _train_parallel) instead of being left running without their parent."""
@@ -69,8 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(sig, _exit_on_sigterm)
 
     def work() -> int:
+        opts = checked_options(args, args.table)
         try:
-            reproduce(options_from_args(args, args.table))
+            reproduce(opts)
         except SystemExit as exc:
             print(f"reproduce: stopped by a signal; rerun the same command to continue (exit {exc.code})", file=sys.stderr)
             raise

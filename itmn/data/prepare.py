@@ -61,8 +61,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from itmn import PROTOCOL_VERSION, colour, hdrio, tmo
-from itmn.atomic import atomic_path, write_json
+from itmn import PROTOCOL_VERSION, colour, hdrio, paths, tmo
+from itmn.atomic import atomic_path, check_output_dir, write_json
 from itmn.data import registry
 from itmn.data.fetch import copy_licence_files, fetch_dataset, sha256_file
 from itmn.errors import ImageError, ItmnError
@@ -435,6 +435,11 @@ def prepare_dataset(
     say: Log = log or (lambda msg: print(f"[itmn data prepare] {msg}", file=sys.stderr, flush=True))
     ds = registry.resolve_dataset(dataset) if isinstance(dataset, str | Path) else dataset
     root = Path(out).expanduser() if out else registry.default_prepared_dir(ds, cache)
+    check_output_dir(root)  # a write-protected cache or --out is reported now, not after the work
+    if isinstance(ds, registry.RegisteredDataset) and any(
+        not (paths.downloads_dir(cache) / rf.relpath).is_file() for rf in ds.files()
+    ):
+        check_output_dir(paths.downloads_dir(cache))
     report = PrepareReport(root)
 
     old = _read_manifest(root)

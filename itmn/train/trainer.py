@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from itmn.atomic import link_or_copy, write_json
-from itmn.errors import CheckpointError, ConfigError, ItmnError
+from itmn.errors import CheckpointError, ConfigError, ItmnError, OutputError
 from itmn.runinfo import collect_run_metadata
 from itmn.train import checkpoint as ckpt
 from itmn.train import distributed as ddp
@@ -164,8 +164,11 @@ def _run_lock(out: Path, is_main: bool) -> Iterator[None]:
         return
     import fcntl
 
-    out.mkdir(parents=True, exist_ok=True)
-    fh = open(out / ".lock", "a+")  # noqa: SIM115 - held for the whole run
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fh = open(out / ".lock", "a+")  # noqa: SIM115 - held for the whole run
+    except OSError as exc:
+        raise OutputError.from_oserror(out, exc) from None
     try:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
