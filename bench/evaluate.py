@@ -49,6 +49,16 @@ class Target:
     primaries: str = "bt2020"
     info: dict[str, Any] = field(default_factory=dict)
 
+    def prediction_files(self) -> dict[str, Path]:
+        """``{image name: file}`` of a predictions folder, read by the suite's one folder rule
+        (:func:`itmn.paths.list_folder`: hidden files such as an interrupted write's temporary
+        file are not predictions); ItmnError when two files hold one image (``a.exr``, ``a.npy``)."""
+        from itmn.paths import list_folder
+
+        if self.predictions_dir is None:
+            raise ConfigError(f"{self.name}: not a predictions folder")
+        return list_folder(self.predictions_dir, PRED_EXTENSIONS).by_stem("prediction")
+
 
 # --------------------------------------------------------------------------- targets
 def registered_target(name: str, *, label: str | None = None, **params: Any) -> Target:
@@ -122,12 +132,18 @@ def clip_to_display(hdr: np.ndarray, *, source: str, shape: tuple[int, ...]) -> 
 
 
 # --------------------------------------------------------------------------- expansion
-def find_prediction(directory: Path, name: str) -> Path:
-    for ext in PRED_EXTENSIONS:
-        p = directory / f"{name}{ext}"
-        if p.is_file():
-            return p
-    raise ImageError(directory / name, "no prediction for this test image", f"a file {name}{{{','.join(PRED_EXTENSIONS)}}}")
+def find_predictions(target: Target, names: Sequence[str]) -> dict[str, Path]:
+    """The file of every test image in a predictions folder; ImageError listing every image
+    without one."""
+    files = target.prediction_files()
+    missing = [n for n in names if n not in files]
+    if missing:
+        shown = ", ".join(missing[:20]) + (f", ... ({len(missing) - 20} more)" if len(missing) > 20 else "")
+        raise ImageError(
+            target.predictions_dir, f"no prediction for {len(missing)} test image(s): {shown}",
+            f"a file <name>{{{','.join(PRED_EXTENSIONS)}}} per test image",
+        )  # fmt: skip
+    return {n: files[n] for n in names}
 
 
 def expand_split(
@@ -143,8 +159,7 @@ def expand_split(
     prediction already exists (files are written atomically, so an existing file is complete).
     For a predictions target, return the user's files instead (nothing is written)."""
     if target.kind == "predictions":
-        assert target.predictions_dir is not None
-        return {n: find_prediction(target.predictions_dir, n) for n in names}
+        return find_predictions(target, names)
     assert target.expand is not None
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}

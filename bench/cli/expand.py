@@ -248,8 +248,12 @@ def _clip_text(stats: Any) -> str:
 def _folder_inputs(src: Path, dst: Path) -> list[tuple[Path, Path]]:
     from itmn.atomic import check_output_dir
     from itmn.errors import ConfigError, ImageError
+    from itmn.paths import list_folder
 
-    files = sorted(f for f in src.iterdir() if f.is_file() and f.suffix.lower() in INPUT_EXTENSIONS)
+    listing = list_folder(src, INPUT_EXTENSIONS)  # the suite's one rule for reading a folder
+    files = listing.files
+    if listing.skipped:
+        print(f"itmn expand: note: {listing.describe_skipped()}", file=sys.stderr)
     if not files:
         raise ImageError(src, "folder holds no LDR images", f"files ending in {', '.join(INPUT_EXTENSIONS)}")
     if dst.exists() and not dst.is_dir():
