@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench.reproduce.options import EXTRA_METHODS, LEARNED_VARIANTS, TABLE1_METHODS, Options
+from bench.reproduce.options import EXTRA_METHODS, LEARNED_VARIANTS, TABLE1_METHODS, Options, log
 
 
 def method_targets(opts: Options, runs: dict[str, str]) -> list[Any]:
@@ -42,8 +42,11 @@ def evaluate_all(opts: Options, prepared_root: Path, runs: dict[str, str]) -> di
 
     before = files_state()
     for target in method_targets(opts, runs):
-        preds = expand_split(target, ds, names, opts.work_dir / "predictions" / target.name, progress=opts.progress)
-        r, c = score_split(target, preds, ds, opts.work_dir / "scores" / target.name, ppd=opts.ppd, progress=opts.progress)
+        # predictions and scores are reused only while the method (configuration, weights, code)
+        # and the dataset's files are unchanged; what is recomputed is logged
+        preds = expand_split(target, ds, names, opts.work_dir / "predictions" / target.name, progress=opts.progress, log=log)
+        r, c = score_split(target, preds, ds, opts.work_dir / "scores" / target.name, ppd=opts.ppd, progress=opts.progress,
+                           log=log)  # fmt: skip
         rows += r
         configs.update(c)
         method_configs[target.name] = target.config
