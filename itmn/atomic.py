@@ -219,6 +219,8 @@ def link_or_copy(src: str | Path, dst: str | Path) -> Path:
         tmp_path.unlink()
         try:
             os.link(src, tmp_path)
+            if dst.exists():  # keep who may read dst (the link shares src's inode: src follows)
+                os.chmod(tmp_path, _mode_for(dst))
         except OSError:
             import shutil
 

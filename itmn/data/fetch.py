@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from itmn import paths
+from itmn.atomic import file_mode_for
 from itmn.data.registry import RegisteredDataset, RemoteFile
 from itmn.errors import ChecksumError, ItmnError
 
@@ -174,6 +175,7 @@ def fetch_file(
             f"{rf.path} from {opened.source}: {describe_mismatch(rf, sha, size)}; nothing was written to the cache",
             bad_content=True,
         )  # fmt: skip
+    os.chmod(tmp, file_mode_for(dest))  # mkstemp made it 0600; a cache may be shared
     os.replace(tmp, dest)
     return FetchResult(rf, dest, "downloaded", opened.source)
 
@@ -244,6 +246,7 @@ def copy_licence_files(
         os.close(fd)
         try:
             shutil.copyfile(src, tmp)
+            os.chmod(tmp, file_mode_for(dst))  # mkstemp made it 0600
             os.replace(tmp, dst)
         finally:
             Path(tmp).unlink(missing_ok=True)

@@ -15,7 +15,7 @@ import numpy as np
 
 from itmn import colour
 from itmn.atomic import atomic_path, write_failure_reason
-from itmn.errors import ImageError, OutputError
+from itmn.errors import ImageError, ItmnWarning, OutputError
 from itmn.hdrio.formats import EXR_MAGIC, sniff_format
 from itmn.images import check_finite, check_rgb_array
 
@@ -147,6 +147,8 @@ def read_exr(path: Path, allow_gray: bool) -> tuple[np.ndarray, dict[str, Any]]:
     if {"R", "G", "B"} <= names:
         rgb = np.stack([chans["R"], chans["G"], chans["B"]], axis=-1).astype(np.float64)
         meta["layout"] = "RGB" + ("A (alpha ignored)" if "A" in names else "")
+        if "A" in names:
+            _warn_alpha_dropped(path, chans["A"])
     elif {"Y", "RY", "BY"} <= names:
         y = chans["Y"].astype(np.float64)
         dw = header.get("dataWindow")
@@ -167,12 +169,28 @@ def read_exr(path: Path, allow_gray: bool) -> tuple[np.ndarray, dict[str, Any]]:
             )
         rgb = np.repeat(chans["Y"][..., None], 3, axis=-1).astype(np.float64)
         meta["layout"] = "Y (replicated to RGB)"
+        if "A" in names:
+            _warn_alpha_dropped(path, chans["A"])
     else:
         raise ImageError(
             path, f"OpenEXR channels {sorted(names)} are not an RGB image", "channels R, G, B or Y, RY, BY"
         )
     return rgb, meta
 
+
+
+def _warn_alpha_dropped(path: Path, alpha: np.ndarray) -> None:
+    """The suite reads colour only: say so when an alpha channel is dropped, and how much of the
+    image it would have made (partly) transparent."""
+    import warnings
+
+    transparent = int(np.count_nonzero(np.asarray(alpha, dtype=np.float64) < 1.0))
+    how = (f"{transparent} of {alpha.size} pixels are not opaque" if transparent
+           else "every pixel is opaque")  # fmt: skip
+    warnings.warn(
+        ItmnWarning(f"{path}: alpha channel A ignored ({how}); the colour channels are used as stored"),
+        stacklevel=4,
+    )
 
 
 def write_exr(
