@@ -75,6 +75,8 @@ def evaluate_command(args: argparse.Namespace) -> int:
     work = args.work or results / "_work"
     for folder in (results, work):  # before the method is built and any image expanded
         check_output_dir(folder)
+    scores_csv = results / "scores.csv"
+    old = _read_scores(scores_csv) if scores_csv.is_file() else None  # a damaged table: said before the work
     root = resolve_prepared(args.dataset, args.cache)
     ds = PreparedDataset(root)
     names = ds.names("test")
@@ -91,11 +93,8 @@ def evaluate_command(args: argparse.Namespace) -> int:
     preds = evaluate.expand_split(target, ds, names, work / "predictions" / _safe(target.name), progress=args.progress)
     rows, configs = evaluate.score_split(target, preds, ds, work / "scores" / _safe(target.name), ppd=args.ppd, progress=args.progress)
     new = pd.DataFrame(rows)
-    scores_csv = results / "scores.csv"
-    if scores_csv.is_file():
-        old = pd.read_csv(scores_csv)
-        old = old[old["method"] != target.name]
-        scores = pd.concat([old, new], ignore_index=True)
+    if old is not None:
+        scores = pd.concat([old[old["method"] != target.name], new], ignore_index=True)
     else:
         scores = new
     results.mkdir(parents=True, exist_ok=True)
@@ -115,6 +114,22 @@ def reproduce_command(args: argparse.Namespace) -> int:
 
     reproduce(checked_options(args, args.table))
     return 0
+
+
+def _read_scores(path: Path) -> Any:
+    """The per-image scores table of a results folder; ItmnError naming it when it is not one."""
+    import pandas as pd
+
+    from itmn.errors import ItmnError
+
+    try:
+        table = pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError and EmptyDataError are ValueErrors
+        raise ItmnError(f"{path}: not a scores table ({exc}); move it away or choose another --results") from None
+    if not {"method", "image"} <= set(table.columns):
+        raise ItmnError(f"{path}: not a scores table (columns {list(table.columns)[:8]}, expected 'method' and 'image' "
+                        "among them); move it away or choose another --results")  # fmt: skip
+    return table
 
 
 def _safe(name: str) -> str:

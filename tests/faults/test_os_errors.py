@@ -194,3 +194,17 @@ def test_the_file_size_limit_does_not_kill_the_command(cli, tmp_path: Path) -> N
     res = cli("itmn", "expand", "--method", "akyuz", str(src), str(tmp_path / "out.exr"), fsize=2000)
     assert_one_line_error(res, str(tmp_path / "out.exr"), "file-size limit")
     assert leftovers(tmp_path) == []
+
+
+def test_a_damaged_scores_table_is_named_before_the_work(prepared_small: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from bench.cli import main as bench_main
+
+    results = tmp_path / "R"
+    results.mkdir()
+    (results / "scores.csv").write_bytes(b"\x00\xff\xfe garbage \x00")
+    rc = bench_main(["evaluate", "--method", "akyuz", "--dataset", str(prepared_small), "--results", str(results),
+                     "--no-progress"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 1 and "Traceback" not in err
+    assert f"{results / 'scores.csv'}: not a scores table" in err
+    assert not (results / "_work" / "predictions").exists()  # nothing computed first
