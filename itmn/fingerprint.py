@@ -13,6 +13,7 @@ run.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import sys
@@ -82,7 +83,7 @@ def _reachable(obj: Any, roots: set[str], modules: set[str]) -> list[Any]:
         return list(obj)
     if isinstance(obj, types.MethodType):
         return [obj.__func__, obj.__self__]
-    if isinstance(obj, functools_partial_types()):
+    if isinstance(obj, functools.partial):
         return [obj.func, *obj.args, *obj.keywords.values()]
     if isinstance(obj, types.FunctionType):
         if _top(obj.__module__) not in roots:
@@ -125,12 +126,6 @@ def _named_globals(code: types.CodeType, namespace: dict[str, Any], locals_: lis
     for m in mods:
         out += [getattr(m, n) for n in names if hasattr(m, n)]
     return [o for o in out if isinstance(o, types.FunctionType | type | types.ModuleType)]
-
-
-def functools_partial_types() -> tuple[type, ...]:
-    import functools
-
-    return (functools.partial,)
 
 
 def code_digest(files: dict[str, Path]) -> dict[str, str]:

@@ -81,6 +81,7 @@ def list_folder(
     extensions: tuple[str, ...],
     *,
     quiet_names: tuple[str, ...] = (),
+    kind: str | None = None,
 ) -> FolderListing:
     """The files of ``folder`` with one of ``extensions`` (case-insensitive), sorted by name: the one
     rule of every folder reader of the suite (``itmn expand``, ``itmn-bench score``, evaluation of
@@ -89,8 +90,9 @@ def list_folder(
     Skipped, each with its reason: hidden files (names starting with ``.``: the suite's own
     temporary files ``.<name>.<random>.tmp.<ext>`` and ``.<name>.<random>.part``, ``.DS_Store``
     and the like), sub-folders and other entries that are not regular files, and files with
-    another extension. Names in ``quiet_names`` (e.g. a dataset's ``splits.json``) are skipped
-    without being reported. ImageError when ``folder`` is not a folder.
+    another extension (``kind`` names what the extensions are, e.g. "an HDR format (.exr .hdr
+    .pfm)"). Names in ``quiet_names`` (e.g. a dataset's ``splits.json``) are skipped without being
+    reported. ImageError when ``folder`` is not a folder.
     """
     from itmn.errors import ImageError
 
@@ -108,7 +110,7 @@ def list_folder(
         elif not p.is_file():
             skipped.append((p, "a folder" if p.is_dir() else "not a regular file"))
         elif p.suffix.lower() not in exts:
-            skipped.append((p, f"extension {p.suffix or '(none)'!r} is not one of {' '.join(exts)}"))
+            skipped.append((p, f"extension {p.suffix or '(none)'!r} is not {kind or 'one of ' + ' '.join(exts)}"))
         else:
             files.append(p)
     return FolderListing(folder, files, skipped)

@@ -134,7 +134,8 @@ class FolderDataset:
         if not self.root.is_dir():
             raise ItmnError(f"{self.root}: not a directory (expected a folder of .exr/.hdr/.pfm files)")
         # the suite's one rule for reading a folder; a dataset's own text files are not reported
-        listing = list_folder(self.root, HDR_SOURCE_EXTENSIONS, quiet_names=_DATASET_TEXT_FILES)
+        listing = list_folder(self.root, HDR_SOURCE_EXTENSIONS, quiet_names=_DATASET_TEXT_FILES,
+                              kind="an HDR format (expected .exr/.hdr/.pfm)")  # fmt: skip
         images = listing.by_stem("HDR file")
         ignored = [(p, why) for p, why in listing.skipped if not p.is_dir()]
         if not images and not ignored:
