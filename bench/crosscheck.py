@@ -114,7 +114,12 @@ def read_pairs(folder: str | Path, primaries: str = "bt709") -> list[Pair]:
 
     cases = root / "cases.json"
     if cases.is_file():
-        spec = json.loads(cases.read_text())
+        try:
+            spec = json.loads(cases.read_text())
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ImageError(cases, f"not valid JSON ({exc})", "{name: {test, reference}}") from None
+        if not isinstance(spec, dict):
+            raise ImageError(cases, f"a JSON {type(spec).__name__}", "an object {name: {test, reference}}")
         out = []
         for name, c in spec.items():
             try:

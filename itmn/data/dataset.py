@@ -45,12 +45,13 @@ class PreparedDataset:
         try:
             self.manifest: dict[str, Any] = json.loads(mf.read_text())
             self._splits: dict[str, list[str]] = json.loads(sp.read_text())
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ItmnError(f"{self.root}: manifest.json or splits.json is not valid JSON ({exc})") from None
-        if not all(isinstance(self._splits.get(k), list) for k in SPLITS):
-            raise ItmnError(
-                f"{sp}: expected {{'train': [...], 'test': [...]}}, got keys {sorted(self._splits)}"
-            )
+        if not isinstance(self.manifest, dict):
+            raise ItmnError(f"{mf}: expected a JSON object, got a {type(self.manifest).__name__}")
+        if not isinstance(self._splits, dict) or not all(isinstance(self._splits.get(k), list) for k in SPLITS):
+            got = f"keys {sorted(self._splits)}" if isinstance(self._splits, dict) else f"a {type(self._splits).__name__}"
+            raise ItmnError(f"{sp}: expected {{'train': [...], 'test': [...]}}, got {got}")
         tmos = self.manifest.get("tmos")
         if not tmos:
             ldr = self.root / "ldr"
