@@ -23,6 +23,7 @@ import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -317,6 +318,15 @@ class Method:
         return " | ".join(
             [head, " ".join(parts) or "-", f"peak {proto.display.peak_cdm2:g}", proto.tag]
         )
+
+    def code_files(self) -> dict[str, Path]:
+        """``{module: source file}`` of the code this method runs: its expander and what it
+        reaches (the algorithm modules, the output stage, a loaded model's network classes) and
+        this registry's checks (:func:`itmn.fingerprint.code_files`). Cached results are keyed by
+        the digest of these files, so that an edit of the algorithm makes them stale."""
+        from itmn.fingerprint import SUITE_PACKAGES, code_files
+
+        return code_files(self._expander, type(self), packages=SUITE_PACKAGES)
 
     def __repr__(self) -> str:
         return f"<Method {self.config_string()}>"

@@ -21,6 +21,7 @@ import numpy as np
 from bench.stats import agrees as within
 from itmn.errors import ConfigError, ImageError
 from itmn.originals import BackendCallError
+from itmn.paths import list_folder
 
 #: secondary numbers compared too: metric -> {extras key: (absolute tol, relative tol)}
 SECONDARY: dict[str, dict[str, tuple[float, float]]] = {
@@ -116,7 +117,12 @@ def read_pairs(folder: str | Path, primaries: str = "bt709") -> list[Pair]:
 
     cases = root / "cases.json"
     if cases.is_file():
-        spec = json.loads(cases.read_text())
+        try:
+            spec = json.loads(cases.read_text())
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ImageError(cases, f"not valid JSON ({exc})", "{name: {test, reference}}") from None
+        if not isinstance(spec, dict):
+            raise ImageError(cases, f"a JSON {type(spec).__name__}", "an object {name: {test, reference}}")
         out = []
         for name, c in spec.items():
             try:
@@ -130,7 +136,7 @@ def read_pairs(folder: str | Path, primaries: str = "bt709") -> list[Pair]:
     if (root / "test").is_dir() and (root / "ref").is_dir():
         pairs, _ = pair_folders(root / "test", root / "ref")
         return [load(tp, rp, stem) for stem, tp, rp in pairs]
-    files = sorted(p for p in root.iterdir() if p.suffix.lower() in SCORE_EXTENSIONS and "__" in p.stem)
+    files = [p for p in list_folder(root, SCORE_EXTENSIONS).files if "__" in p.stem]
     refs = {p.stem.rsplit("__", 1)[0]: p for p in files if p.stem.endswith("__ref")}
     out = []
     for p in files:
@@ -215,9 +221,7 @@ def read_ldr_folder(folder: str | Path) -> list[tuple[str, np.ndarray]]:
     from itmn.hdrio import read_ldr
 
     root = Path(folder)
-    files = sorted(
-        p for p in root.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".tif", ".tiff")
-    )
+    files = list_folder(root, (".png", ".jpg", ".jpeg", ".tif", ".tiff")).files
     if not files:
         raise ImageError(root, "no PNG/JPEG/TIFF images", "LDR images to expand")
     return [(p.stem, np.asarray(read_ldr(p), dtype=np.float64)) for p in files]

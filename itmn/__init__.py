@@ -14,6 +14,11 @@ import os as _os
 # machine is idle. Only effective if torch is not imported yet; an explicit setting wins.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+# Free colour-science's OpenImageIO globals at exit, before nanobind checks for leaks (itmn._atexit).
+from itmn import _atexit as _exit_hooks  # noqa: E402
+
+_exit_hooks.register()
+
 __version__ = "0.1.0"
 
 #: The evaluation protocol version used when none is named (docs/PROTOCOL.md; the versions are

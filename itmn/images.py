@@ -80,13 +80,34 @@ def check_nonnegative(img: np.ndarray, source: Source = None, *, what: str = "im
         )
 
 
+#: The brightest a display can show: PQ's ceiling (SMPTE ST 2084), cd/m^2. Display-referred
+#: values above it are not display light (wrong units, a scene-referred file, a bad pixel).
+PLAUSIBLE_PEAK_CDM2 = 10000.0
+
+
 def check_absolute_luminance(img: np.ndarray, source: Source = None) -> None:
-    """Reject input that looks like [0, 1] code values where absolute cd/m^2 are expected.
+    """Reject input that looks like [0, 1] code values where absolute cd/m^2 are expected, and
+    warn (:class:`~itmn.errors.ItmnWarning`) about values above :data:`PLAUSIBLE_PEAK_CDM2`.
 
     A display-referred HDR image whose brightest pixel is at most 1 cd/m^2 is implausible; such
-    an array is almost always a normalized or display-encoded image passed by mistake.
+    an array is almost always a normalized or display-encoded image passed by mistake. One above
+    10000 cd/m^2 is scored (metrics that encode with PQ clip it), but the user is told.
     """
     peak = float(np.max(img)) if img.size else 0.0
+    if peak > PLAUSIBLE_PEAK_CDM2:
+        import warnings
+
+        from itmn.errors import ItmnWarning
+
+        n = int(np.count_nonzero(img > PLAUSIBLE_PEAK_CDM2))
+        warnings.warn(
+            ItmnWarning(
+                f"{source if source is not None else '<array>'}: {n} value(s) above {PLAUSIBLE_PEAK_CDM2:g} cd/m^2, the "
+                f"most a display shows (PQ's maximum), up to {peak:.6g} cd/m^2; is it display-referred absolute "
+                "luminance? (scored as given; PQ-based metrics clip such values)"
+            ),
+            stacklevel=2,
+        )
     if peak <= 1.0:
         raise ImageError(
             source,

@@ -90,6 +90,10 @@ def crosscheck_command(args: argparse.Namespace) -> int:
     apply_backend_arguments(args)
     if not (math.isfinite(args.ppd) and args.ppd > 0):
         raise ConfigError(f"--ppd must be a positive number of pixels per degree, got {args.ppd}")
+    if args.out is not None:  # checked before the engines start
+        from itmn.atomic import check_output_file
+
+        check_output_file(args.out, what="--out CSV")
     methods = list(dict.fromkeys(args.methods or []))
     if args.metrics:
         metrics = list(dict.fromkeys(args.metrics))

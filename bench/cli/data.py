@@ -102,12 +102,13 @@ def cmd_help(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
+    from itmn import paths
+    from itmn.atomic import check_output_dir
     from itmn.data.fetch import fetch_dataset
     from itmn.data.registry import get_dataset
     from itmn.errors import ItmnError
 
     if args.manifest:
-        from itmn import paths
         from itmn.data.user_manifest import register_manifest
 
         ds = register_manifest(args.manifest, args.name, args.cache)
@@ -117,6 +118,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         raise ItmnError("--name goes with --manifest (the name to register a manifest under)")
     else:
         ds = get_dataset(args.dataset or "default", args.cache)
+    check_output_dir(paths.downloads_dir(args.cache))
     fetch_dataset(
         ds, cache=args.cache, mirror=args.mirror, progress=not args.no_progress, timeout=args.timeout
     )

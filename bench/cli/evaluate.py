@@ -70,12 +70,18 @@ def evaluate_command(args: argparse.Namespace) -> int:
     from bench.cli.expand import parse_params
     from bench.columns import check_scores_have, parse_metric_list, scored_metrics, table_metrics
     from bench.reproduce import write_tables
-    from itmn.atomic import atomic_path
+    from itmn.atomic import atomic_path, check_output_dir
     from itmn.data.dataset import PreparedDataset
     from itmn.data.registry import resolve_prepared
     from itmn.errors import ConfigError
 
     selected = parse_metric_list(args.metrics)
+    results: Path = args.results
+    work = args.work or results / "_work"
+    for folder in (results, work):  # before the method is built and any image expanded
+        check_output_dir(folder)
+    scores_csv = results / "scores.csv"
+    old = _read_scores(scores_csv) if scores_csv.is_file() else None  # a damaged table: said before the work
     root = resolve_prepared(args.dataset, args.cache)
     ds = PreparedDataset(root)
     names = ds.names("test")
@@ -91,19 +97,14 @@ def evaluate_command(args: argparse.Namespace) -> int:
         params = parse_params(args.param, args.checkpoint, args.device)
         target = evaluate.registered_target(args.method, label=args.label, protocol=ds.protocol, **params)
 
-    results: Path = args.results
-    work = args.work or results / "_work"
     preds = evaluate.expand_split(target, ds, names, work / "predictions" / _safe(target.name), progress=args.progress)
     rows, configs = evaluate.score_split(
         target, preds, ds, work / "scores" / _safe(target.name), metrics=scored_metrics(selected), ppd=args.ppd,
         progress=args.progress,
     )  # fmt: skip
     new = pd.DataFrame(rows)
-    scores_csv = results / "scores.csv"
-    if scores_csv.is_file():
-        old = pd.read_csv(scores_csv)
-        old = old[old["method"] != target.name]
-        scores = pd.concat([old, new], ignore_index=True)
+    if old is not None:
+        scores = pd.concat([old[old["method"] != target.name], new], ignore_index=True)
     else:
         scores = new
     check_scores_have(scores, table_metrics(selected))  # before anything is written
@@ -122,11 +123,27 @@ def evaluate_command(args: argparse.Namespace) -> int:
 
 
 def reproduce_command(args: argparse.Namespace) -> int:
-    from bench.cli.reproduce import options_from_args
+    from bench.cli.reproduce import checked_options
     from bench.reproduce import reproduce
 
-    reproduce(options_from_args(args, args.table))
+    reproduce(checked_options(args, args.table))
     return 0
+
+
+def _read_scores(path: Path) -> Any:
+    """The per-image scores table of a results folder; ItmnError naming it when it is not one."""
+    import pandas as pd
+
+    from itmn.errors import ItmnError
+
+    try:
+        table = pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError and EmptyDataError are ValueErrors
+        raise ItmnError(f"{path}: not a scores table ({exc}); move it away or choose another --results") from None
+    if not {"method", "image"} <= set(table.columns):
+        raise ItmnError(f"{path}: not a scores table (columns {list(table.columns)[:8]}, expected 'method' and 'image' "
+                        "among them); move it away or choose another --results")  # fmt: skip
+    return table
 
 
 def _safe(name: str) -> str:

@@ -169,11 +169,13 @@ def expand_main(args: argparse.Namespace) -> int:
     params = parse_params(args.param, args.checkpoint, args.device, args.backend)
     if params.get("backend", "native") != "native":
         _check_has_backend(args.method)
-    method = get_method(args.method, **params)
     src: Path = args.input
-    if src.is_dir():
-        return _expand_folder(method, src, args.output, keep_going=args.keep_going)
+    if src.is_dir():  # inputs and the output folder are checked before the method is built
+        pairs = _folder_inputs(src, args.output)
+        method = get_method(args.method, **params)
+        return _expand_folder(method, src, args.output, pairs, keep_going=args.keep_going)
     dst = _single_output(src, args.output)
+    method = get_method(args.method, **params)
     stats = _expand_one(method, src, dst)
     print(f"{src} -> {dst}  [{method.config_string()}]  clipped {_clip_text(stats)}")
     return 0
@@ -192,6 +194,7 @@ def _check_has_backend(name: str) -> None:
 
 
 def _single_output(src: Path, out: Path) -> Path:
+    from itmn.atomic import check_output_file
     from itmn.errors import ConfigError, ImageError
 
     if not src.exists():
@@ -202,6 +205,7 @@ def _single_output(src: Path, out: Path) -> Path:
         raise ConfigError(f"OUTPUT {str(out)!r}: expected a .exr file name or an existing folder")
     if out.resolve() == src.resolve():
         raise ConfigError(f"OUTPUT {str(out)!r} is the input file; choose another name")
+    check_output_file(out, what="OUTPUT")
     return out
 
 
@@ -242,13 +246,19 @@ def _clip_text(stats: Any) -> str:
 
 
 def _folder_inputs(src: Path, dst: Path) -> list[tuple[Path, Path]]:
+    from itmn.atomic import check_output_dir
     from itmn.errors import ConfigError, ImageError
+    from itmn.paths import list_folder
 
-    files = sorted(f for f in src.iterdir() if f.is_file() and f.suffix.lower() in INPUT_EXTENSIONS)
+    listing = list_folder(src, INPUT_EXTENSIONS)  # the suite's one rule for reading a folder
+    files = listing.files
+    if listing.skipped:
+        print(f"itmn expand: note: {listing.describe_skipped()}", file=sys.stderr)
     if not files:
         raise ImageError(src, "folder holds no LDR images", f"files ending in {', '.join(INPUT_EXTENSIONS)}")
     if dst.exists() and not dst.is_dir():
         raise ConfigError(f"OUTPUT {str(dst)!r} is a file; a folder input needs an output folder")
+    check_output_dir(dst)
     pairs = [(f, dst / f"{f.stem}.exr") for f in files]
     seen: dict[Path, Path] = {}
     for f, out in pairs:
@@ -260,14 +270,13 @@ def _folder_inputs(src: Path, dst: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def _expand_folder(method: Any, src: Path, dst: Path, *, keep_going: bool) -> int:
+def _expand_folder(method: Any, src: Path, dst: Path, pairs: list[tuple[Path, Path]], *, keep_going: bool) -> int:
     from tqdm import tqdm
 
     from itmn.atomic import write_json
     from itmn.errors import ItmnError
     from itmn.runinfo import collect_run_metadata
 
-    pairs = _folder_inputs(src, dst)
     dst.mkdir(parents=True, exist_ok=True)
     record: dict[str, Any] = collect_run_metadata(
         method=method.info.name, method_config=method.config_string(), input=str(src), output=str(dst)

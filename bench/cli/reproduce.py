@@ -13,7 +13,6 @@ from typing import Any
 from bench.reproduce import __doc__ as REPRODUCE_DOC
 from bench.reproduce.options import DEFAULT_DATASETS, LEADERBOARD_METHODS, REPO, Options, choose_profile
 from bench.reproduce.pipeline import reproduce
-from itmn.errors import ItmnError
 
 
 def build_parser(prog: str = "python -m bench.reproduce") -> argparse.ArgumentParser:
@@ -81,6 +80,17 @@ def options_from_args(args: argparse.Namespace, table: str) -> Options:
     )  # fmt: skip
 
 
+def checked_options(args: argparse.Namespace, table: str) -> Options:
+    """:func:`options_from_args`, with the work and results folders checked for writing now
+    (before hours of work); OutputError naming the folder otherwise."""
+    from itmn.atomic import check_output_dir
+
+    opts = options_from_args(args, table)
+    for folder in (opts.work, opts.results):
+        check_output_dir(folder)
+    return opts
+
+
 def _exit_on_sigterm(signum: int, frame: Any) -> None:
     """SIGTERM/SIGHUP -> SystemExit, so that the training subprocesses are told to checkpoint and
     stop (see _train_parallel) instead of being left running without their parent."""
@@ -90,18 +100,22 @@ def _exit_on_sigterm(signum: int, frame: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     import signal
 
+    from bench.cli.base import call
+
     args = build_parser().parse_args(argv)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _exit_on_sigterm)
-    try:
-        reproduce(options_from_args(args, args.table))
-    except ItmnError as exc:
-        print(f"reproduce: error: {exc}", file=sys.stderr)
-        return 1
-    except SystemExit as exc:
-        print(f"reproduce: stopped by a signal; rerun the same command to continue (exit {exc.code})", file=sys.stderr)
-        raise
-    return 0
+
+    def work() -> int:
+        opts = checked_options(args, args.table)
+        try:
+            reproduce(opts)
+        except SystemExit as exc:
+            print(f"reproduce: stopped by a signal; rerun the same command to continue (exit {exc.code})", file=sys.stderr)
+            raise
+        return 0
+
+    return call("reproduce", work)
 
 
 if __name__ == "__main__":

@@ -191,6 +191,10 @@ def score_command(args: argparse.Namespace) -> int:
     mode = _check_mode(args)
     if not (math.isfinite(args.ppd) and args.ppd > 0):
         raise ConfigError(f"--ppd must be a positive number of pixels per degree, got {args.ppd}")
+    if args.out is not None:  # before any image is read: a bad --out is found at once, not after the work
+        from itmn.atomic import check_output_file
+
+        check_output_file(args.out, what="--out CSV")
     apply_backend_arguments(args)
     names = _selected(args.metrics, args.backend)
     if mode == "folder":

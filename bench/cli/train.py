@@ -101,6 +101,9 @@ def train_command(args: argparse.Namespace) -> int:
         print(json.dumps({"config_hash": config_hash(config), **to_dict(config)}, indent=2))
         return 0
     out = args.out or default_out(config)
+    from itmn.atomic import check_output_dir
+
+    check_output_dir(out)  # before torch and the data are loaded
     from bench.metrics.registry import metric_functions
     from itmn.train.trainer import TrainingInterrupted, run_training
 

@@ -138,15 +138,14 @@ def _names(files: dict[str, Path], stems: list[str], limit: int = 20) -> str:
 
 
 def _images_by_stem(folder: Path, what: str, ignored: list[Path]) -> dict[str, Path]:
+    from itmn.paths import list_folder
+
     if not folder.is_dir():
         raise ImageError(folder, f"{what} folder does not exist", "a folder of .exr/.hdr/.pfm/.npy images")
+    listing = list_folder(folder, SCORE_EXTENSIONS)  # the suite's one rule for reading a folder
+    ignored.extend(p for p, _ in listing.skipped if not p.is_dir())
     out: dict[str, Path] = {}
-    for f in sorted(folder.iterdir()):
-        if not f.is_file():
-            continue
-        if f.suffix.lower() not in SCORE_EXTENSIONS or f.name.startswith("."):
-            ignored.append(f)
-            continue
+    for f in listing.files:
         if f.stem in out:
             raise ImageError(
                 f,

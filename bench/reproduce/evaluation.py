@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench.reproduce.options import EXTRA_METHODS, LEARNED_VARIANTS, TABLE1_METHODS, Options
+from bench.reproduce.options import EXTRA_METHODS, LEARNED_VARIANTS, TABLE1_METHODS, Options, log
 
 
 def method_targets(opts: Options, runs: dict[str, str], protocol: str | None = None) -> list[Any]:
@@ -62,8 +62,13 @@ def evaluate_targets(opts: Options, prepared_root: Path, targets: list[Any]) -> 
 
     before = files_state()
     for target in targets:
-        preds = expand_split(target, ds, names, opts.work_dir / "predictions" / target.name, progress=opts.progress)
-        r, c = score_split(target, preds, ds, opts.work_dir / "scores" / target.name, metrics=scored_metrics(opts.metrics), ppd=opts.ppd, progress=opts.progress)
+        # predictions and scores are reused only while the method (configuration, weights, code)
+        # and the dataset's files are unchanged; what is recomputed is logged
+        preds = expand_split(target, ds, names, opts.work_dir / "predictions" / target.name, progress=opts.progress, log=log)
+        r, c = score_split(
+            target, preds, ds, opts.work_dir / "scores" / target.name, metrics=scored_metrics(opts.metrics), ppd=opts.ppd,
+            progress=opts.progress, log=log,
+        )  # fmt: skip
         rows += r
         configs.update(c)
         method_configs[target.name] = target.config

@@ -18,7 +18,18 @@ class State:
 
     def __init__(self, path: Path):
         self.path = path
-        self.data: dict[str, Any] = json.loads(path.read_text()) if path.is_file() else {"stages": {}}
+        self.data: dict[str, Any] = {"stages": {}}
+        if path.is_file():
+            try:
+                data = json.loads(path.read_text())
+            except (ValueError, UnicodeDecodeError):
+                data = None
+            if isinstance(data, dict) and isinstance(data.get("stages"), dict):
+                self.data = data
+            else:  # a record only: every stage checks its own outputs again
+                from bench.reproduce.options import log
+
+                log(f"{path}: unreadable record of the stages; checking every stage again")
 
     def record(self, stage: str, seconds: float, **info: Any) -> None:
         from itmn.atomic import write_json

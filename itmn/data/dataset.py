@@ -53,8 +53,10 @@ class PreparedDataset:
         try:
             self.manifest: dict[str, Any] = json.loads(mf.read_text())
             self._splits: dict[str, list[str]] = json.loads(sp.read_text())
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ItmnError(f"{self.root}: manifest.json or splits.json is not valid JSON ({exc})") from None
+        if not isinstance(self.manifest, dict):
+            raise ItmnError(f"{mf}: expected a JSON object, got a {type(self.manifest).__name__}")
         if not (
             isinstance(self._splits, dict)
             and all(isinstance(self._splits.get(k), list) for k in ("train", "test"))

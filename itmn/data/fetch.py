@@ -43,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
 import shutil
 import sys
 import urllib.parse
@@ -53,7 +54,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from itmn import paths
-from itmn.atomic import atomic_path
+from itmn.atomic import atomic_path, file_mode_for
 from itmn.data.registry import RegisteredDataset, RemoteFile, UrlFile
 from itmn.errors import ChecksumError, ItmnError
 
@@ -256,6 +257,7 @@ def fetch_file(
             return FetchResult(rf, dest, "verified")
         log(f"{dest}: cached copy is corrupt ({describe_mismatch(rf, sha, size)}); fetching it again")
         dest.unlink()
+    mode = file_mode_for(dest)  # what a new file gets here (the umask)
     tried: list[str] = []
     all_missing = True
     for cand in source_candidates(rf, mirror):
@@ -301,6 +303,7 @@ def fetch_file(
             dest.unlink(missing_ok=True)
             return FetchResult(rf, dest, "failed", cand, f"{rf.path} from {cand}: "
                                f"{describe_mismatch(rf, rf.sha256, rec.size)}", bad_content=True)  # fmt: skip
+        os.chmod(dest, mode)  # pooch's temporary file was 0600; a cache may be shared
         return FetchResult(rf, dest, "downloaded", cand)
     what = "not found" if all_missing else "could not be fetched"
     return FetchResult(rf, dest, "failed", error=f"{rf.path}: {what}; tried {'; '.join(tried)}")

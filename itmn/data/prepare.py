@@ -61,8 +61,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from itmn import colour, hdrio, tmo
-from itmn.atomic import atomic_path, write_json
+from itmn import colour, hdrio, paths, tmo
+from itmn.atomic import atomic_path, check_output_dir, write_json
 from itmn.data import registry
 from itmn.data.fetch import copy_licence_files, fetch_dataset, sha256_file
 from itmn.errors import ImageError, ItmnError
@@ -530,6 +530,11 @@ def prepare_dataset(
         raise ItmnError(f"protocol {protocol!r} and params.protocol {params.protocol!r} disagree")
     params = dataclasses.replace(params, protocol=resolve_protocol(ds, protocol or params.protocol))
     root = Path(out).expanduser() if out else registry.default_prepared_dir(ds, cache, params.protocol)
+    check_output_dir(root)  # a write-protected cache or --out is reported now, not after the work
+    if isinstance(ds, registry.RegisteredDataset) and any(
+        not (paths.downloads_dir(cache) / rf.relpath).is_file() for rf in ds.files()
+    ):
+        check_output_dir(paths.downloads_dir(cache))
     report = PrepareReport(root)
 
     old = _read_manifest(root)

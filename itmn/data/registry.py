@@ -175,6 +175,10 @@ class RegisteredDataset:
         return f"itmn/data/splits/{self.split_file}"
 
 
+#: Files a folder dataset may hold besides its images (not reported as skipped).
+_DATASET_TEXT_FILES = ("splits.json", "projections.json", "manifest.csv", "README.md", "COPYING", "LICENSE")
+
+
 @dataclass(frozen=True)
 class FolderDataset:
     """A directory of HDR files (``.exr``, ``.hdr``, ``.pfm``); each file's stem is its name."""
@@ -192,26 +196,15 @@ class FolderDataset:
         Raises ItmnError when two files share a stem (``a.exr`` and ``a.hdr``) or the folder has
         no HDR file.
         """
+        from itmn.paths import list_folder
+
         if not self.root.is_dir():
             raise ItmnError(f"{self.root}: not a directory (expected a folder of .exr/.hdr/.pfm files)")
-        images: dict[str, Path] = {}
-        ignored: list[tuple[Path, str]] = []
-        for p in sorted(self.root.iterdir()):
-            if p.name.startswith(".") or not p.is_file():
-                continue
-            ext = p.suffix.lower()
-            if ext not in HDR_SOURCE_EXTENSIONS:
-                if p.name not in ("splits.json", "projections.json", "manifest.csv", "README.md", "COPYING", "LICENSE"):
-                    ignored.append(
-                        (p, f"extension {ext or '(none)'!r} is not an HDR format (expected .exr/.hdr/.pfm)")
-                    )
-                continue
-            if p.stem in images:
-                raise ItmnError(
-                    f"{self.root}: two files named {p.stem!r} ({images[p.stem].name}, {p.name}); "
-                    "expected one HDR file per image name"
-                )
-            images[p.stem] = p
+        # the suite's one rule for reading a folder; a dataset's own text files are not reported
+        listing = list_folder(self.root, HDR_SOURCE_EXTENSIONS, quiet_names=_DATASET_TEXT_FILES,
+                              kind="an HDR format (expected .exr/.hdr/.pfm)")  # fmt: skip
+        images = listing.by_stem("HDR file")
+        ignored = [(p, why) for p, why in listing.skipped if not p.is_dir()]
         if not images and not ignored:
             raise ItmnError(f"{self.root}: no .exr/.hdr/.pfm files (expected a folder of HDR images)")
         return dict(sorted(images.items())), ignored

@@ -9,7 +9,7 @@ import numpy as np
 
 from itmn import colour
 from itmn.atomic import atomic_path
-from itmn.errors import ImageError
+from itmn.errors import ImageError, os_reason
 from itmn.hdrio.exr import read_exr, write_exr
 from itmn.hdrio.formats import Encoding
 from itmn.hdrio.oiio import (
@@ -75,8 +75,7 @@ def read_hdr(
         files passed as HDR, and non-finite values (unless ``sanitize``).
     """
     path = Path(path)
-    if not path.is_file():
-        raise ImageError(path, "no such file", "an existing image file")
+    check_readable(path)
     if path.stat().st_size == 0:
         raise ImageError(path, "file is empty (0 bytes)", "an image file")
     ext = path.suffix.lower()
@@ -125,6 +124,20 @@ def read_hdr(
     return img, meta
 
 
+def check_readable(path: Path) -> None:
+    """ImageError naming ``path`` unless it is a file this process may read (a folder, a missing
+    file and a file without read permission are told apart)."""
+    if path.is_dir():
+        raise ImageError(path, "is a folder", "an image file")
+    if not path.is_file():
+        raise ImageError(path, "no such file", "an existing image file")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise ImageError(path, f"cannot read it: {os_reason(exc)}", "a readable image file") from None
+
+
 def read_ldr(path: str | Path) -> np.ndarray:
     """Read an LDR image as float32 H x W x 3 display code values in [0, 1].
 
@@ -132,8 +145,7 @@ def read_ldr(path: str | Path) -> np.ndarray:
     values already in [0, 1] (an error names the range when it is not).
     """
     path = Path(path)
-    if not path.is_file():
-        raise ImageError(path, "no such file", "an existing image file")
+    check_readable(path)
     ext = path.suffix.lower()
     if ext in (".exr", ".pfm", ".hdr"):
         img, _ = read_hdr(path)

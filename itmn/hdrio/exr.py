@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from itmn import colour
-from itmn.atomic import atomic_path
-from itmn.errors import ImageError
+from itmn.atomic import atomic_path, write_failure_reason
+from itmn.errors import ImageError, ItmnWarning, OutputError
 from itmn.hdrio.formats import EXR_MAGIC, sniff_format
 from itmn.images import check_finite, check_rgb_array
 
@@ -147,6 +147,8 @@ def read_exr(path: Path, allow_gray: bool) -> tuple[np.ndarray, dict[str, Any]]:
     if {"R", "G", "B"} <= names:
         rgb = np.stack([chans["R"], chans["G"], chans["B"]], axis=-1).astype(np.float64)
         meta["layout"] = "RGB" + ("A (alpha ignored)" if "A" in names else "")
+        if "A" in names:
+            _warn_alpha_dropped(path, chans["A"])
     elif {"Y", "RY", "BY"} <= names:
         y = chans["Y"].astype(np.float64)
         dw = header.get("dataWindow")
@@ -167,12 +169,32 @@ def read_exr(path: Path, allow_gray: bool) -> tuple[np.ndarray, dict[str, Any]]:
             )
         rgb = np.repeat(chans["Y"][..., None], 3, axis=-1).astype(np.float64)
         meta["layout"] = "Y (replicated to RGB)"
+        if "A" in names:
+            _warn_alpha_dropped(path, chans["A"])
     else:
         raise ImageError(
             path, f"OpenEXR channels {sorted(names)} are not an RGB image", "channels R, G, B or Y, RY, BY"
         )
     return rgb, meta
 
+
+
+def _warn_alpha_dropped(path: Path, alpha: np.ndarray) -> None:
+    """The suite reads colour only: say so when dropping an alpha channel loses something (some
+    pixel is not opaque), and how much of the image it would have made (partly) transparent. An
+    all-opaque alpha (e.g. the openexr-images photographs) is dropped silently: nothing is lost."""
+    import warnings
+
+    transparent = int(np.count_nonzero(np.asarray(alpha, dtype=np.float64) < 1.0))
+    if not transparent:
+        return
+    warnings.warn(
+        ItmnWarning(
+            f"{path}: alpha channel A ignored ({transparent} of {alpha.size} pixels are not opaque); "
+            "the colour channels are used as stored"
+        ),
+        stacklevel=4,
+    )
 
 
 def write_exr(
@@ -203,7 +225,25 @@ def write_exr(
     for k, v in (attributes or {}).items():
         header[k] = str(v)
     data = np.ascontiguousarray(arr.astype(np.float16 if half else np.float32))
-    with atomic_path(path) as tmp:
-        OpenEXR.File(header, {"RGB": data}).write(str(tmp))
+    with atomic_path(path, verify=lambda tmp, dst: verify_exr(tmp, dst, data.shape)) as tmp:
+        try:
+            OpenEXR.File(header, {"RGB": data}).write(str(tmp))
+        except (RuntimeError, OSError) as exc:  # the binding raises RuntimeError("... File too large.")
+            raise OutputError(path, write_failure_reason(tmp, f"OpenEXR: {exc}")) from None
     return path
+
+
+def verify_exr(tmp: Path, dst: Path, shape: tuple[int, ...]) -> None:
+    """Read a just-written OpenEXR file back in full: OutputError naming ``dst`` unless its R, G, B
+    channels decode to ``shape``'s rows and columns."""
+    import OpenEXR
+
+    try:
+        chans = OpenEXR.File(str(tmp), separate_channels=True).channels()
+        got = {name: tuple(ch.pixels.shape) for name, ch in chans.items()}
+    except Exception as exc:  # noqa: BLE001 - the binding raises RuntimeError/ValueError for bad files
+        raise OutputError(dst, write_failure_reason(tmp, f"the written file cannot be read back ({exc})")) from None
+    want = tuple(shape[:2])
+    if any(got.get(c) != want for c in "RGB"):
+        raise OutputError(dst, write_failure_reason(tmp, f"the written file is incomplete (channels {got})"))
 

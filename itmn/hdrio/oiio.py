@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from itmn import colour
-from itmn.atomic import atomic_path
-from itmn.errors import ImageError
+from itmn.atomic import atomic_path, write_failure_reason
+from itmn.errors import ImageError, OutputError
 from itmn.hdrio.formats import Encoding, sniff_format
 from itmn.images import check_finite, check_nonnegative, check_rgb_array
 
@@ -177,21 +177,60 @@ def is_16bit(path: Path) -> bool:
 
 
 
+#: ``geterror()`` lines that OpenImageIO reports for every successful write of a format (OIIO 3.2
+#: writes TIFF files without Exif data and says so); any other line means the write failed.
+_BENIGN_OIIO_ERRORS = ("failed TIFFWriteCustomDirectory() of the Exif data",)
+
+
 def write_oiio(path: Path, data: np.ndarray, fmt: str) -> Path:
+    """Write H x W x C ``data`` as ``fmt`` pixels through OpenImageIO, atomically, and read the file
+    back before it is renamed into place.
+
+    OpenImageIO's ``write_image`` and ``close`` can both return True after a short write (a full
+    disk, a file-size limit): the failure is only in ``geterror()``. Both are checked, and the
+    temporary file must decode to an image of the right size (:func:`verify_oiio`); any failure is
+    an :class:`~itmn.errors.OutputError` naming ``path`` and leaves ``path`` as it was.
+    """
     import OpenImageIO as oiio
 
     h, w, c = data.shape
-    with atomic_path(path) as tmp:
+    with atomic_path(path, verify=lambda tmp, dst: verify_oiio(tmp, dst, (h, w, c))) as tmp:
         out = oiio.ImageOutput.create(str(tmp))
         if out is None:
             raise ImageError(path, f"cannot create writer ({oiio.geterror()})", "a writable image path")
-        if not out.open(str(tmp), oiio.ImageSpec(w, h, c, fmt)):
-            raise ImageError(path, f"cannot open for writing ({out.geterror()})", "a writable image path")
-        ok = out.write_image(np.ascontiguousarray(data))
-        out.close()
-        if not ok:
-            raise ImageError(path, f"write failed ({out.geterror()})", "a writable image path")
+        ok = closed = False
+        try:
+            if not out.open(str(tmp), oiio.ImageSpec(w, h, c, fmt)):
+                raise OutputError(path, write_failure_reason(tmp, f"cannot open for writing: {out.geterror()}"))
+            ok = bool(out.write_image(np.ascontiguousarray(data)))
+        finally:
+            closed = bool(out.close())
+        message = "\n".join(
+            line for line in out.geterror().splitlines() if line.strip() and not line.endswith(_BENIGN_OIIO_ERRORS)
+        )
+        if not ok or not closed or message:
+            raise OutputError(path, write_failure_reason(tmp, f"OpenImageIO: {message or 'the write failed'}"))
     return path
+
+
+def verify_oiio(tmp: Path, dst: Path, shape: tuple[int, int, int]) -> None:
+    """Read a just-written file back in full: OutputError naming ``dst`` unless it decodes to an
+    image of ``shape`` (rows, columns, channels)."""
+    import OpenImageIO as oiio
+
+    inp = oiio.ImageInput.open(str(tmp))
+    if inp is None:
+        raise OutputError(dst, write_failure_reason(tmp, f"the written file cannot be read back ({oiio.geterror()})"))
+    try:
+        spec = inp.spec()
+        got = (spec.height, spec.width, spec.nchannels)
+        px = inp.read_image()
+        message = inp.geterror()
+    finally:
+        inp.close()
+    if px is None or message or got != tuple(shape):
+        what = message or (f"it holds {got}, not {tuple(shape)}" if got != tuple(shape) else "no pixels")
+        raise OutputError(dst, write_failure_reason(tmp, f"the written file is incomplete ({what})"))
 
 
 def write_radiance(path: str | Path, img: np.ndarray) -> Path:

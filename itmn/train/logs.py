@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from itmn.atomic import atomic_path
+from itmn.errors import OutputError
 
 
 class CsvLog:
@@ -57,16 +58,25 @@ class CsvLog:
         return self._writer is not None
 
     def write(self, row: dict[str, Any]) -> None:
-        self._writer.writerow({k: _fmt(row.get(k)) for k in self.columns})
+        try:
+            self._writer.writerow({k: _fmt(row.get(k)) for k in self.columns})
+        except OSError as exc:  # a full disk: name the log (a resumed run drops a half-written line)
+            raise OutputError.from_oserror(self.path, exc) from None
 
     def flush(self) -> None:
         if self._fh:
-            self._fh.flush()
+            try:
+                self._fh.flush()
+            except OSError as exc:
+                raise OutputError.from_oserror(self.path, exc) from None
 
     def close(self) -> None:
         if self._fh:
-            self._fh.close()
-            self._fh = None
+            fh, self._fh = self._fh, None
+            try:
+                fh.close()
+            except OSError as exc:
+                raise OutputError.from_oserror(self.path, exc) from None
 
 
 def _fmt(v: Any) -> str:

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from itmn.atomic import link_or_copy, write_json
-from itmn.errors import CheckpointError, ConfigError, ItmnError
+from itmn.errors import CheckpointError, ConfigError, ItmnError, OutputError
 from itmn.runinfo import collect_run_metadata
 from itmn.train import checkpoint as ckpt
 from itmn.train import distributed as ddp
@@ -164,8 +164,11 @@ def _run_lock(out: Path, is_main: bool) -> Iterator[None]:
         return
     import fcntl
 
-    out.mkdir(parents=True, exist_ok=True)
-    fh = open(out / ".lock", "a+")  # noqa: SIM115 - held for the whole run
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fh = open(out / ".lock", "a+")  # noqa: SIM115 - held for the whole run
+    except OSError as exc:
+        raise OutputError.from_oserror(out, exc) from None
     try:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -215,21 +218,29 @@ class _Run:
     def execute(self, resume: bool) -> Path:
         cfg_dict = to_dict(self.config)
         self.hash = config_hash(self.config)
-        last = self.ckpt_dir / ckpt.LAST
-        existing = self._read_last(last) if last.exists() else None
+        existing, last, problem = self._resume_point()
         if existing is not None:
             ckpt.check_config(existing, last, self.hash, cfg_dict)
             if existing.get("finished"):
                 if self.main:
+                    if problem:
+                        print(f"[itmn train] {problem}; {last.name} holds the finished run", file=sys.stderr)
+                        link_or_copy(last, self.ckpt_dir / ckpt.LAST)
                     print(f"[itmn train] {self.out}: finished run with the same configuration "
                           f"(hash {self.hash[:12]}, {existing['iteration']} iterations) -- reusing it", file=sys.stderr)  # fmt: skip
                     self._repair_finished(existing)
                 return self.out
             if not resume:
+                where = (f"{problem}; the newest intact checkpoint is {last.name} (iteration {existing['iteration']})"
+                         if problem else f"checkpoint at iteration {existing['iteration']}")  # fmt: skip
                 raise ConfigError(
-                    f"{self.out}: holds an unfinished run (checkpoint at iteration {existing['iteration']}); "
-                    "pass --resume to continue it or choose another --out folder"
+                    f"{self.out}: holds an unfinished run ({where}); pass --resume to continue it from there, "
+                    "or choose another --out folder"
                 )
+            if problem and self.main:
+                print(f"[itmn train] {problem}; resuming from the newest intact checkpoint {last.name} "
+                      f"(iteration {existing['iteration']})", file=sys.stderr)  # fmt: skip
+                self._set_aside_corrupt(existing_path=last)
 
         self._setup_torch()
         amp = ddp.amp_dtype(self.config.run.amp, self.device)
@@ -244,6 +255,9 @@ class _Run:
         train_ds, prepared, root = open_data(self.config)
 
         start, wall = 0, 0.0
+        if existing is None and self.main and (self.out / "run.json").exists():
+            print(f"[itmn train] {self.out}: the earlier run stopped before its first checkpoint; "
+                  "starting again from iteration 0", file=sys.stderr)  # fmt: skip
         if existing is not None:
             ckpt.check_compatible(existing, last, self.hash, cfg_dict, task.nets)
             start, wall = self._restore(existing, task)
@@ -256,34 +270,79 @@ class _Run:
             if self.main
             else None
         )
-        if self.main:
-            self._open_outputs(start, task, validator, root, amp, cl, train_ds, prepared)
-        self.stop.install()
         try:
-            self._loop(task, train_ds, validator, start, wall)
-        finally:
-            self.stop.restore()
-            for log in (self.log, self.val_log):
-                if log:
-                    log.close()
-            if self.tb:
-                self.tb.close()
+            if self.main:
+                self._open_outputs(start, task, validator, root, amp, cl, train_ds, prepared)
+            self.stop.install()
+            try:
+                self._loop(task, train_ds, validator, start, wall)
+            finally:
+                self.stop.restore()
+                for log in (self.log, self.val_log):
+                    if log:
+                        log.close()
+                if self.tb:
+                    self.tb.close()
+        except TrainingInterrupted:
+            raise
+        except BaseException as exc:  # run.json must not keep saying "running" (later read as "killed")
+            self._record_failure(exc)
+            raise
         return self.out
 
-    def _read_last(self, last: Path) -> dict[str, Any]:
-        try:
-            return ckpt.read_checkpoint(last)
-        except CheckpointError as exc:
-            valid = []  # periodic checkpoints that still verify (last.pt may share a file with the newest)
-            for p in sorted(self.ckpt_dir.glob("iter_*.pt")):
-                try:
-                    ckpt.read_checkpoint(p)
-                    valid.append(p.name)
-                except CheckpointError:
-                    pass
-            hint = (f"; intact periodic checkpoints in {self.ckpt_dir}: {', '.join(valid)} (copy one onto "
-                    f"{ckpt.LAST} to resume from it)") if valid else ""  # fmt: skip
-            raise CheckpointError(f"{exc}{hint}") from None
+    def _record_failure(self, exc: BaseException) -> None:
+        """Mark the run and this session ``failed`` (``aborted`` for a second Ctrl-C) in run.json,
+        with the error, when run.json was written by this session."""
+        if not self.main or not self.run_info:
+            return
+        status = "aborted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        error = f"{type(exc).__name__}: {exc}"
+        self.session.update(ended_utc=_now(), status=status, error=error)
+        self.run_info.update(status=status, error=error)
+        with contextlib.suppress(OSError, ItmnError):  # e.g. the full disk that caused the failure
+            write_json(self.out / "run.json", self.run_info)
+
+    def _resume_point(self) -> tuple[dict[str, Any] | None, Path, str | None]:
+        """(checkpoint, its file, what was wrong) to continue from: ``last.pt`` when it verifies,
+        else the newest periodic ``iter_*.pt`` that verifies (``last.pt`` may be missing, or
+        corrupt together with the periodic file it is a hard link of), with the problem in
+        words. (None, last.pt, None) for a fresh run folder. A run that got further than any
+        intact checkpoint shows (run.json records a checkpointed iteration, or only corrupt
+        checkpoints are left) is refused with what to do: restarting from iteration 0 would
+        silently overwrite its log and mix old and new checkpoints."""
+        last = self.ckpt_dir / ckpt.LAST
+        problem = None
+        if last.exists():
+            try:
+                return ckpt.read_checkpoint(last), last, None
+            except CheckpointError as exc:
+                problem = str(exc)
+        elif self.ckpt_dir.is_dir() and any(self.ckpt_dir.glob("iter_*.pt")):
+            problem = f"{last}: missing"
+        self._corrupt: list[Path] = [last] if problem and last.exists() else []
+        for p in sorted(self.ckpt_dir.glob("iter_*.pt"), reverse=True) if self.ckpt_dir.is_dir() else []:
+            try:
+                return ckpt.read_checkpoint(p), p, problem
+            except CheckpointError:
+                self._corrupt.append(p)
+        info = _read_json(self.out / "run.json")
+        reached = int(info.get("iteration") or 0) if isinstance(info.get("iteration"), int) else 0
+        if problem or self._corrupt or reached > 0:
+            found = ", ".join(p.name for p in self._corrupt) or "none"
+            raise CheckpointError(
+                f"{self.out}: holds a run that reached iteration {reached or '?'} but has no intact checkpoint to "
+                f"continue from ({problem or 'checkpoints/ is empty'}; corrupt: {found}); training again would "
+                "restart from iteration 0 and overwrite its log -- delete the folder or choose another --out folder"
+            )
+        return None, last, None
+
+    def _set_aside_corrupt(self, existing_path: Path) -> None:
+        """Rename the corrupt checkpoints found by :meth:`_resume_point` to ``*.corrupt`` (kept for
+        inspection; out of the way of the periodic-checkpoint rotation)."""
+        for p in getattr(self, "_corrupt", []):
+            if p != existing_path and p.exists():
+                os.replace(p, p.with_name(p.name + ".corrupt"))
+                print(f"[itmn train] set aside the corrupt {p.name} as {p.name}.corrupt", file=sys.stderr)
 
     def _repair_finished(self, ck: dict[str, Any]) -> None:
         """A process killed after writing its final checkpoint but before updating run.json (or

@@ -97,8 +97,11 @@ def test_folder_listing(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     images, ignored = registry.FolderDataset(tmp_path).listing()
     assert list(images) == ["a", "b", "c"]
-    assert sorted(p.name for p, _ in ignored) == ["notes.txt", "photo.png"]
-    assert all("not an HDR format" in why for _, why in ignored)
+    # the suite's one folder rule (itmn.paths.list_folder): hidden files are reported too (issue 12)
+    why = {p.name: reason for p, reason in ignored}
+    assert sorted(why) == [".hidden.exr", "notes.txt", "photo.png"]
+    assert "hidden file" in why[".hidden.exr"]
+    assert all("not an HDR format" in why[n] for n in ("notes.txt", "photo.png"))
 
 
 def test_folder_duplicate_stems_and_empty_folder(tmp_path: Path) -> None:
