@@ -1,0 +1,152 @@
+"""What the HDR-VDP 2.2.2 port (:mod:`bench.metrics.hdrvdp.v2`) and the HDR-VDP 3.0.7 port
+(:mod:`bench.metrics.hdrvdp.v3`) share: code that is the same in both originals, or the same
+plumbing of the two ports. Where 3.0.7 differs from 2.2.2 each version keeps its own code, with a
+comment saying what differs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields
+from typing import Any, TypeVar
+
+import numpy as np
+import torch
+
+from itmn.errors import ImageError
+
+R = TypeVar("R")
+
+
+# ----------------------------------------------------------------------------- inputs
+def torch_dtype(dtype: str | torch.dtype | None, like: torch.Tensor) -> torch.dtype:
+    """The computation's dtype: ``float32`` / ``float64`` (names or torch dtypes); None gives float64
+    for float64 inputs and float32 otherwise."""
+    if dtype is None:
+        return torch.float64 if like.dtype == torch.float64 else torch.float32
+    table = {
+        "float32": torch.float32,
+        "float64": torch.float64,
+        torch.float32: torch.float32,
+        torch.float64: torch.float64,
+    }
+    if dtype not in table:
+        raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+    return table[dtype]
+
+
+def to_chw(img: np.ndarray | torch.Tensor, name: str, enc: str, n_ch: int) -> torch.Tensor:
+    """H x W x C (or H x W for one channel) numpy/torch -> C x H x W tensor (dtype kept if float)."""
+    x = img if isinstance(img, torch.Tensor) else torch.from_numpy(np.asarray(img))
+    if x.ndim == 2 and n_ch == 1:
+        x = x[..., None]
+    if x.ndim != 3 or x.shape[-1] != n_ch:
+        raise ImageError(
+            name,
+            f"array of shape {tuple(x.shape)} for color encoding {enc!r}",
+            f"H x W x {n_ch}" + (" or H x W" if n_ch == 1 else ""),
+        )
+    if not (x.is_floating_point() or x.dtype in (torch.uint8, torch.int16, torch.int32, torch.int64)):
+        raise ImageError(name, f"array of dtype {x.dtype}", "a real-valued (float) array")
+    if not x.is_floating_point():
+        x = x.double()
+    return x.permute(2, 0, 1)
+
+
+def to_hwc(x: torch.Tensor) -> np.ndarray:
+    """C x H x W tensor -> float64 numpy H x W x C, or H x W for one channel (what the originals take)."""
+    a = x.detach().cpu().double().numpy()
+    return a[0] if a.shape[0] == 1 else np.moveaxis(a, 0, -1)
+
+
+def check_pair(test: torch.Tensor, ref: torch.Tensor, n_ch: int, enc: str, min_side: int) -> None:
+    """Both N x ``n_ch`` x H x W floating-point tensors of one shape, H and W at least ``min_side``
+    (one steerable-pyramid level)."""
+    for name, x in (("test", test), ("ref", ref)):
+        if not isinstance(x, torch.Tensor):
+            raise ImageError(name, f"object of type {type(x).__name__}", "a torch tensor N x C x H x W")
+        if x.ndim != 4 or x.shape[1] != n_ch:
+            raise ImageError(
+                name, f"tensor of shape {tuple(x.shape)} for color encoding {enc!r}", f"N x {n_ch} x H x W"
+            )
+        if not x.is_floating_point():
+            raise ImageError(name, f"tensor of dtype {x.dtype}", "a floating-point tensor")
+    if test.shape != ref.shape:
+        raise ImageError(
+            "test/ref", f"shapes differ: test {tuple(test.shape)}, ref {tuple(ref.shape)}", "equal shapes"
+        )
+    h, w = test.shape[-2:]
+    if h < min_side or w < min_side:
+        raise ImageError(
+            "test/ref",
+            f"image of {h} x {w} pixels",
+            f"at least {min_side} x {min_side} (one steerable-pyramid level)",
+        )
+
+
+def check_image_values(
+    test: torch.Tensor,
+    ref: torch.Tensor,
+    enc: str,
+    probe: torch.Tensor | None,
+    what: str,
+    display_codes: bool = False,
+) -> None:
+    """Non-finite and negative values are errors; so are values above 1 when ``display_codes``
+    (code values of a display encoding) and, when ``probe`` is given (N per-image maxima of the
+    channel HDR-VDP checks, named ``what``), a test image whose probe is <= 1 cd/m^2: the
+    originals' "very low physical values" warning (the images are "most probably not scaled in
+    absolute units"), made an error. One host synchronisation per call."""
+    rows = [torch.stack(torch.aminmax(x)) for x in (test, ref)]
+    if probe is not None:
+        rows.append(torch.stack([probe.amin(), probe.argmin().to(probe.dtype)]))
+    vals = torch.stack(rows).double().cpu().tolist()
+    for (lo, hi), name, x in zip(vals, ("test", "ref"), (test, ref)):
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            bad = int((~torch.isfinite(x)).sum())
+            raise ImageError(name, f"{bad} non-finite (NaN/Inf) values", "finite values")
+        if lo < 0:
+            raise ImageError(name, f"negative values (minimum {lo:.6g})", f"non-negative values for {enc!r}")
+        if display_codes and hi > 1:
+            raise ImageError(
+                name,
+                f"values up to {hi:.6g} for display encoding {enc!r}",
+                "code values in [0, 1] (not 0-255)",
+            )
+    if probe is not None and vals[2][0] <= 1:
+        peak, idx = vals[2][0], int(vals[2][1])
+        where = f" of image {idx} in the batch" if test.shape[0] > 1 else ""
+        raise ImageError(
+            "test",
+            f"maximum {what}{where} is {peak:.6g} cd/m^2 (<= 1) for {enc!r}; "
+            f"values range {vals[0][0]:.6g}..{vals[0][1]:.6g}",
+            "absolute luminance in cd/m^2, not values scaled to [0, 1] (HDR-VDP's plausibility "
+            "check; pass check_values=False for a genuinely dark scene)",
+        )
+
+
+def first_result(cls: type[R], batch: Any) -> R:
+    """The one-pair result ``cls`` (a dataclass) from image 0 of a batch result: each field read
+    from ``batch`` -- N-vectors as floats, N x H x W maps as numpy arrays (None stays None), other
+    values (task, config) as they are."""
+    values = {}
+    for f in fields(cls):  # type: ignore[arg-type]  # R is a dataclass
+        v = getattr(batch, f.name)
+        if isinstance(v, torch.Tensor):
+            v = float(v[0]) if v.ndim == 1 else v[0].cpu().numpy()
+        values[f.name] = v
+    return cls(**values)
+
+
+class no_tf32:
+    """Disable TF32 in cuDNN convolutions and matmuls (defaults may allow it) while computing."""
+
+    def __enter__(self) -> None:
+        self._cudnn = torch.backends.cudnn.allow_tf32
+        self._mm = torch.backends.cuda.matmul.allow_tf32
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+
+    def __exit__(self, *exc: object) -> None:
+        torch.backends.cudnn.allow_tf32 = self._cudnn
+        torch.backends.cuda.matmul.allow_tf32 = self._mm
