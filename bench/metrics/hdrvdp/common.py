@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import fields
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from itmn.errors import ImageError
 
@@ -150,3 +152,70 @@ class no_tf32:
     def __exit__(self, *exc: object) -> None:
         torch.backends.cudnn.allow_tf32 = self._cudnn
         torch.backends.cuda.matmul.allow_tf32 = self._mm
+
+
+# ----------------------------------------------------------------------------- steerable pyramid
+#: matlabPyrTools filter sets (both versions' bundles carry the same numbers) -> pyrtools names
+PYRAMID_FILTERS = {"sp0Filters": "sp0_filters", "sp3Filters": "sp3_filters"}
+
+
+@lru_cache(maxsize=2)
+def load_filters(name: str) -> dict[str, np.ndarray]:
+    """lo0filt, hi0filt, lofilt (2-D) and bfilts (n_orient x k x k, MATLAB column-major reshape)
+    of a filter set of :data:`PYRAMID_FILTERS`, from :mod:`pyrtools` (the same values as
+    matlabPyrTools' sp0Filters.m / sp3Filters.m)."""
+    from pyrtools.pyramids.filters import parse_filter  # ~2 s import; needed once
+
+    if name not in PYRAMID_FILTERS:
+        raise ValueError(
+            f"unknown steerable pyramid filters {name!r} (expected one of {tuple(PYRAMID_FILTERS)})"
+        )
+    f = parse_filter(PYRAMID_FILTERS[name], normalize=False)
+    b = np.asarray(f["bfilts"], dtype=np.float64)
+    n = int(round(math.sqrt(b.shape[0])))
+    bands = np.stack([b[:, k].reshape(n, n, order="F") for k in range(b.shape[1])])
+    return {
+        "lo0filt": np.asarray(f["lo0filt"], dtype=np.float64),
+        "hi0filt": np.asarray(f["hi0filt"], dtype=np.float64),
+        "lofilt": np.asarray(f["lofilt"], dtype=np.float64),
+        "bfilts": bands,
+    }
+
+
+def max_pyr_height(hw: tuple[int, int], filt_size: int = 17) -> int:
+    """``maxPyrHt(size, [k k])`` for a 2-D image (both sides > 1): halvings (floor) while both
+    sides are >= k (17: the sp3Filters low-pass)."""
+    h, w = hw
+    height = 0
+    while h >= filt_size and w >= filt_size:
+        height += 1
+        h, w = h // 2, w // 2
+    return height
+
+
+def fast_fft_len(n: int) -> int:
+    """Smallest 7-smooth integer (2^a 3^b 5^c 7^d) >= n: sizes both pocketfft and cuFFT do fast."""
+    m = max(int(n), 1)
+    while True:
+        k = m
+        for p in (2, 3, 5, 7):
+            while k % p == 0:
+                k //= p
+        if k == 1:
+            return m
+        m += 1
+
+
+def embed_filter(filt: np.ndarray, size: int) -> np.ndarray:
+    """Centre an odd k x k filter in a size x size array of zeros (same centre, same result)."""
+    k = filt.shape[0]
+    o = (size - k) // 2
+    out = np.zeros((size, size))
+    out[o : o + k, o : o + k] = filt
+    return out
+
+
+def reflect_pad(x: torch.Tensor, p: int) -> torch.Tensor:
+    """Mirror the last two dimensions about their edge samples by ``p`` (no edge repetition:
+    matlabPyrTools' reflect1)."""
+    return F.pad(x, (p, p, p, p), mode="reflect") if p else x
