@@ -154,6 +154,124 @@ class no_tf32:
         torch.backends.cuda.matmul.allow_tf32 = self._mm
 
 
+# ----------------------------------------------------------------------------- parameters
+#: "old parametrization of MTF" that both versions' hdrvdp_parse_options.m use
+_MTF_OLD = (0.061466549455263, 0.99727370023777070)
+#: optical MTF of the eye, sum_k a_k exp(-b_k rho) (rho in cpd): the same a_k and b_k in 2.2.2 and 3.0.7
+MTF_PARAMS_A = (
+    _MTF_OLD[1] * 0.426,
+    _MTF_OLD[1] * 0.574,
+    (1 - _MTF_OLD[1]) * _MTF_OLD[0],
+    (1 - _MTF_OLD[1]) * (1 - _MTF_OLD[0]),
+)
+MTF_PARAMS_B = (0.028, 0.37, 37.0, 360.0)
+
+
+def tuple2d(rows: list[list[float]]) -> tuple[tuple[float, ...], ...]:
+    """A table as a tuple of row tuples (a frozen dataclass field's default)."""
+    return tuple(tuple(r) for r in rows)
+
+
+class MaskingExponents:
+    """The exponents both versions derive from ``metric_par`` (log10 fields) the same way; a base
+    of the frozen parameter dataclasses, which define the three fields."""
+
+    mask_p: float
+    mask_q: float
+    psych_func_slope: float
+
+    @property
+    def p(self) -> float:
+        """Masking excitation exponent (10**mask_p)."""
+        return 10.0**self.mask_p
+
+    @property
+    def q(self) -> float:
+        """Masking inhibition exponent (10**mask_q)."""
+        return 10.0**self.mask_q
+
+    @property
+    def pf(self) -> float:
+        """Exponent of the psychometric function applied to D, relative to p."""
+        return 10.0**self.psych_func_slope / self.p
+
+
+# ----------------------------------------------------------------------------- psychophysics (numpy)
+def matlab_linspace(a: float, b: float, n: int) -> np.ndarray:
+    """MATLAB ``linspace``: ``[a + (0:n-2)*(b-a)/(n-1), b]`` (n = 1 gives ``b``)."""
+    if n < 1:
+        return np.zeros(0)
+    if n == 1:
+        return np.array([float(b)])
+    out = a + np.arange(n) * ((b - a) / (n - 1))
+    out[-1] = b
+    return out
+
+
+def mtf_sum(rho: np.ndarray | float, a: tuple[float, ...], b: tuple[float, ...]) -> np.ndarray:
+    """``hdrvdp_mtf.m``: sum_k a_k exp(-b_k rho) at spatial frequency ``rho`` (cpd), float64."""
+    rho = np.asarray(rho, dtype=np.float64)
+    out = np.zeros_like(rho)
+    for ak, bk in zip(a, b):
+        out = out + ak * np.exp(-bk * rho)
+    return out
+
+
+def ncsf_params(
+    lum: np.ndarray | float, csf_lums: tuple[float, ...], csf_params: tuple[tuple[float, ...], ...]
+) -> np.ndarray:
+    """CSF parameters (n x 4) at adapting luminances ``lum`` (cd/m^2): ``interp1`` of columns 2..5
+    of ``csf_params`` over log10(csf_lums), log luminance clamped to that range."""
+    lum_lut = np.log10(np.asarray(csf_lums, dtype=np.float64))
+    log_lum = np.clip(np.log10(np.atleast_1d(np.asarray(lum, dtype=np.float64))), lum_lut[0], lum_lut[-1])
+    tab = np.asarray(csf_params, dtype=np.float64)
+    return np.stack([np.interp(log_lum, lum_lut, tab[:, k + 1]) for k in range(4)], axis=-1)
+
+
+def ncsf_from_params(rho: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Neural CSF for frequency ``rho`` (cpd) with parameters ``p[..., 0:4]`` (broadcast):
+
+    S = p4 / sqrt( (1 + (p1 rho)^p2) / (1 - exp(-(rho/7)^2))^p3 )
+
+    S(0) = 0 (MATLAB reaches it through 1/Inf).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = 1.0 + (p[..., 0] * rho) ** p[..., 1]
+        b = 1.0 / (1.0 - np.exp(-((rho / 7.0) ** 2))) ** p[..., 2]
+        return p[..., 3] * 1.0 / (a * b) ** 0.5
+
+
+def joint_rod_cone_sens(la: np.ndarray, csf_sa: tuple[float, ...]) -> np.ndarray:
+    """``hdrvdp_joint_rod_cone_sens``: csf_sa(1) ((csf_sa(2)/la)^csf_sa(3) + 1)^-csf_sa(4) at
+    adapting luminance ``la`` (cd/m^2)."""
+    s = csf_sa
+    return s[0] * ((s[1] / la) ** s[2] + 1.0) ** -s[3]
+
+
+def rod_sens(la: np.ndarray, csf_sr: tuple[float, ...]) -> np.ndarray:
+    """``hdrvdp_rod_sens``: exp(-|log10(la/peak)|^e / s) on each side of the peak, times
+    10^csf_sr(6), at adapting luminance ``la`` (cd/m^2)."""
+    peak_l, low_s, low_exp, high_s, high_exp, sens = csf_sr
+    out = np.zeros_like(la)
+    hi = la > peak_l
+    out[hi] = np.exp(-(np.abs(np.log10(la[hi] / peak_l)) ** high_exp) / high_s)
+    out[~hi] = np.exp(-(np.abs(np.log10(la[~hi] / peak_l)) ** low_exp) / low_s)
+    return out * 10.0**sens
+
+
+def photoreceptor_sensitivities(
+    csf_sa: tuple[float, ...], csf_sr: tuple[float, ...], rod_sensitivity: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``create_pn_jnd`` of ``hdrvdp_visual_pathway.m`` up to the JND integration: (Y = log10 of
+    logspace(-5, 5, 2048), cone sensitivity s_C, rod sensitivity s_R), with
+    s_C = 0.5 interp1(c_l, max(s_A - s_R, 1e-3), min(2 c_l, c_l(end))) (linear in luminance)."""
+    c_l = 10.0 ** matlab_linspace(-5.0, 5.0, 2048)  # logspace(-5, 5, 2048)
+    s_a = joint_rod_cone_sens(c_l, csf_sa)
+    s_r = rod_sens(c_l, csf_sr) * 10.0**rod_sensitivity
+    s_c = 0.5 * np.interp(np.minimum(c_l * 2.0, c_l[-1]), c_l, np.maximum(s_a - s_r, 1e-3))
+    return np.log10(c_l), s_c, s_r
+
+
 # ----------------------------------------------------------------------------- steerable pyramid
 #: matlabPyrTools filter sets (both versions' bundles carry the same numbers) -> pyrtools names
 PYRAMID_FILTERS = {"sp0Filters": "sp0_filters", "sp3Filters": "sp3_filters"}
