@@ -9,11 +9,13 @@ from __future__ import annotations
 import math
 from dataclasses import fields
 from functools import lru_cache
+from importlib import resources
 from typing import Any, TypeVar
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy.interpolate import PchipInterpolator
 
 from itmn.errors import ImageError
 
@@ -270,6 +272,43 @@ def photoreceptor_sensitivities(
     s_r = rod_sens(c_l, csf_sr) * 10.0**rod_sensitivity
     s_c = 0.5 * np.interp(np.minimum(c_l * 2.0, c_l[-1]), c_l, np.maximum(s_a - s_r, 1e-3))
     return np.log10(c_l), s_c, s_r
+
+
+# ----------------------------------------------------------------------------- spectra
+#: Wavelength grid of load_spectral_resp.m: linspace(360, 780, (780-360)/1) -> 420 points, step 420/419 nm.
+LAMBDA_NM = np.linspace(360.0, 780.0, 420)
+
+
+def load_table(package: str, name: str) -> np.ndarray:
+    """A comma-separated table from the ``tables`` folder of ``package`` (each version ships the
+    tables of its original, with its licence) as float64 (first column: nm)."""
+    with resources.files(package).joinpath("tables").joinpath(name).open("r") as fh:
+        return np.loadtxt(fh, delimiter=",", dtype=np.float64, ndmin=2)
+
+
+def resample_spectrum(table: np.ndarray, grid: np.ndarray = LAMBDA_NM) -> np.ndarray:
+    """``interp1(D(:,1), D(:,k), lambda, 'pchip', 0)`` for every column k > 1: shape-preserving
+    cubic (Fritsch-Carlson derivatives with MATLAB's end conditions, which SciPy's
+    PchipInterpolator implements), zero outside the table. Returns len(grid) x (columns - 1)."""
+    x = table[:, 0]
+    out = np.zeros((grid.size, table.shape[1] - 1))
+    inside = (grid >= x[0]) & (grid <= x[-1])
+    for k in range(1, table.shape[1]):
+        out[inside, k - 1] = PchipInterpolator(x, table[:, k], extrapolate=False)(grid[inside])
+    return out
+
+
+@lru_cache(maxsize=2)
+def cone_rod_spectra(package: str) -> np.ndarray:
+    """L, M, S cone and rod spectral sensitivities on :data:`LAMBDA_NM` (420 x 4, linear units)
+    from ``package``'s tables (Smith-Pokorny 1975 cone fundamentals in log10 units, CIE 1951
+    scotopic luminous efficiency). As in MATLAB, the log10 cone table's zero fill outside its
+    range is replaced by the smallest value of the whole resampled table before ``10.^``."""
+    lms = resample_spectrum(load_table(package, "log_cone_smith_pokorny_1975.csv"))
+    lms[lms == 0] = lms.min()
+    lms = 10.0**lms
+    rod = resample_spectrum(load_table(package, "cie_scotopic_lum.txt"))
+    return np.concatenate([lms, rod], axis=1)
 
 
 # ----------------------------------------------------------------------------- steerable pyramid
