@@ -268,6 +268,7 @@ def _sign_pow(x: torch.Tensor, e: float) -> torch.Tensor:
     return pos_pow(x.abs(), e).mul_(torch.sign(x))
 
 
+# Not v2's compute on purpose: 3.0.7 changed band normalisation, masking, the base band and Q pooling
 def compute(plan: Plan, test: torch.Tensor, ref: torch.Tensor, surround: torch.Tensor | None) -> HDRVDP3Maps:
     """HDR-VDP 3.0.7 of N pairs. test, ref: N x C x H x W in the plan's dtype/device (native
     display RGB or luminance, cd/m^2, already clamped out of gamut); surround: N x C cd/m^2, or
