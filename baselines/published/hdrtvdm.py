@@ -42,7 +42,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from baselines.published import _common
+from baselines.published import _common, _layers
 
 __all__ = ["MULTIPLE", "WEIGHTS_KEYS", "TriSegNet", "load", "native", "preprocess", "run"]
 
@@ -54,51 +54,19 @@ MINIMUM = 8
 WEIGHTS_KEYS = {"params": "hdrtvdm", "params_3DM": "hdrtvdm-3dm", "params_DaVinci": "hdrtvdm-davinci"}
 _T_B = 0.7611  # thresholds of the luminance segmentation (both 0.7611 in TriSegNet)
 _T_D = 0.7611
-_SLOPE = 0.1
-
-
-def _act(x: torch.Tensor) -> torch.Tensor:
-    return F.leaky_relu(x, _SLOPE)
 
 
 # --------------------------------------------------------------------------- mid branch
-class _PriorTrunk(nn.Module):
-    """8x8-pooled image -> one nf-vector (``Cond_Trunk``)."""
-
-    def __init__(self, in_nc: int, nf: int) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_nc, nf // 2, 3, 2, 1)
-        self.conv2 = nn.Conv2d(nf // 2, nf // 2, 3, 2, 1, groups=4)
-        self.conv3 = nn.Conv2d(nf // 2, nf, 3, 2, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _act(self.conv3(_act(self.conv2(_act(self.conv1(x)))))).mean(dim=(2, 3))
-
-
-class _ModulatedPointwise(nn.Module):
-    """1x1 convolutions modulated by the prior's vector (``PWConv_Cond``)."""
+class _ModulatedPointwise(_layers.ModulatedPointwise):
+    """1x1 convolutions in_nc -> nf -> 2 nf -> 2 nf -> nf -> out_nc modulated by the vector of the
+    8x8-pooled image (``PWConv_Cond``); its ``Cond_Trunk``'s middle convolution is 3x3, stride 2,
+    four groups."""
 
     def __init__(self, in_nc: int, out_nc: int, nf: int) -> None:
-        super().__init__()
-        widths = [nf, 2 * nf, 2 * nf, nf, out_nc]
-        ins = [in_nc, nf, 2 * nf, 2 * nf, nf]
-        for i, (ci, co) in enumerate(zip(ins, widths), start=1):
-            setattr(self, f"conv{i}", nn.Conv2d(ci, co, 1, 1))
-        self.cond_net = _PriorTrunk(in_nc, nf)
-        for i, co in enumerate(widths, start=1):
-            setattr(self, f"cond_scale{i}", nn.Linear(nf, co))
-        for i, co in enumerate(widths, start=1):
-            setattr(self, f"cond_shift{i}", nn.Linear(nf, co))
+        def trunk() -> nn.Module:
+            return _layers.ConditionVector(in_nc, nf, lambda c: nn.Conv2d(c, c, 3, 2, 1, groups=4))
 
-    def forward(self, x: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:
-        cond = self.cond_net(prior)
-        out = x
-        for i in range(1, 6):
-            out = getattr(self, f"conv{i}")(out)
-            scale = getattr(self, f"cond_scale{i}")(cond)[:, :, None, None]
-            shift = getattr(self, f"cond_shift{i}")(cond)[:, :, None, None]
-            out = _act(out * scale + shift + out)
-        return out
+        super().__init__(in_nc, [nf, 2 * nf, 2 * nf, nf, out_nc], nf, trunk)
 
 
 # --------------------------------------------------------------------------- Restormer (small)

@@ -42,17 +42,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from baselines.published import _common
+from baselines.published import _common, _layers
+from baselines.published._layers import SLOPE, act
 
 __all__ = ["MULTIPLE", "LiteHDRNet", "codes", "inputs", "load", "native", "preprocess", "run"]
 
 #: H and W the network takes are multiples of this.
 MULTIPLE = 4
-_SLOPE = 0.1  # LeakyReLU slope of act_type='leakyrelu'
-
-
-def _act(x: torch.Tensor) -> torch.Tensor:
-    return F.leaky_relu(x, _SLOPE)
 
 
 class _QuadKernelConv(nn.Module):
@@ -74,44 +70,15 @@ class _QuadKernelConv(nn.Module):
         )
 
 
-class _ColourCondition(nn.Module):
-    """Quarter-size image -> one nf-vector (``Channel_Condition``): three convolutions and a spatial mean."""
-
-    def __init__(self, in_nc: int, nf: int) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_nc, nf // 2, 3, 2, 1)
-        self.conv2 = _QuadKernelConv(nf // 2)
-        self.conv3 = nn.Conv2d(nf // 2, nf, 3, 2, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = _act(self.conv3(_act(self.conv2(_act(self.conv1(x))))))
-        return y.mean(dim=(2, 3))
-
-
-class _MLP(nn.Module):
-    """Step 1: per-pixel 1x1 convolutions modulated by the colour condition (``MLPNet``)."""
+class _MLP(_layers.ModulatedPointwise):
+    """Step 1: per-pixel 1x1 convolutions in_nc -> nf -> 2 nf -> nf -> out_nc modulated by the
+    colour condition's vector (``MLPNet``); its ``Channel_Condition``'s middle convolution is
+    :class:`_QuadKernelConv`."""
 
     def __init__(self, in_nc: int, out_nc: int, nf: int) -> None:
-        super().__init__()
-        widths = [nf, 2 * nf, nf, out_nc]
-        ins = [in_nc, nf, 2 * nf, nf]
-        for i, (ci, co) in enumerate(zip(ins, widths), start=1):
-            setattr(self, f"conv{i}", nn.Conv2d(ci, co, 1, 1))
-        self.cond_net = _ColourCondition(in_nc, nf)
-        for i, co in enumerate(widths, start=1):
-            setattr(self, f"cond_scale{i}", nn.Linear(nf, co))
-        for i, co in enumerate(widths, start=1):
-            setattr(self, f"cond_shift{i}", nn.Linear(nf, co))
-
-    def forward(self, x: torch.Tensor, c_cond: torch.Tensor) -> torch.Tensor:
-        cond = self.cond_net(c_cond)
-        out = x
-        for i in range(1, 5):
-            out = getattr(self, f"conv{i}")(out)
-            scale = getattr(self, f"cond_scale{i}")(cond)[:, :, None, None]
-            shift = getattr(self, f"cond_shift{i}")(cond)[:, :, None, None]
-            out = _act(out * scale + shift + out)
-        return out
+        super().__init__(
+            in_nc, [nf, 2 * nf, nf, out_nc], nf, lambda: _layers.ConditionVector(in_nc, nf, _QuadKernelConv)
+        )
 
 
 class _PartialConv(nn.Conv2d):
@@ -145,8 +112,8 @@ class _PConvBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         fea, mask = self.pconv_1(x, mask)
-        fea, mask = self.pconv_2(_act(fea), mask)
-        return _act(fea) + x, mask
+        fea, mask = self.pconv_2(act(fea), mask)
+        return act(fea) + x, mask
 
 
 class _SFT(nn.Module):
@@ -160,8 +127,8 @@ class _SFT(nn.Module):
         self.SFT_shift_conv2 = nn.Conv2d(nf, nf, 1)
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        scale = self.SFT_scale_conv2(_act(self.SFT_scale_conv1(cond)))
-        shift = self.SFT_shift_conv2(_act(self.SFT_shift_conv1(cond)))
+        scale = self.SFT_scale_conv2(act(self.SFT_scale_conv1(cond)))
+        shift = self.SFT_shift_conv2(act(self.SFT_shift_conv1(cond)))
         return x * (scale + 1) + shift
 
 
@@ -176,8 +143,8 @@ class _SFTBlock(nn.Module):
         self.sft2 = _SFT(nf)
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        fea = _act(self.conv1(self.sft1(x, cond)))
-        fea = _act(self.conv2(self.sft2(fea, cond)))
+        fea = act(self.conv1(self.sft1(x, cond)))
+        fea = act(self.conv2(self.sft2(fea, cond)))
         return fea + x
 
 
@@ -191,7 +158,7 @@ class _OctaveSplit(nn.Module):
         self.conv_l = nn.Conv2d(in_nc, low, k, 2, (k - 1) // 2)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return _act(self.conv_h(x)), _act(self.conv_l(x))
+        return act(self.conv_h(x)), act(self.conv_l(x))
 
 
 class _ResDense(nn.Module):
@@ -205,7 +172,7 @@ class _ResDense(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         acc = x
         for i in range(1, 5):
-            acc = acc + _act(getattr(self, f"conv_{i}")(acc))
+            acc = acc + act(getattr(self, f"conv_{i}")(acc))
         return self.conv_5(acc) + x
 
 
@@ -234,15 +201,15 @@ class _GlobalUNet(nn.Module):
         self.recon_trunk_e = nn.ModuleList([_SFTBlock(nf) for _ in range(2)])
         self.cond_com = nn.Sequential(
             nn.Conv2d(in_nc, nf, 3, 1, 1),
-            nn.LeakyReLU(_SLOPE),
+            nn.LeakyReLU(SLOPE),
             nn.Conv2d(nf, nf, 3, 1, 1, groups=4),
-            nn.LeakyReLU(_SLOPE),
+            nn.LeakyReLU(SLOPE),
         )
         self.cond_1e = nn.Sequential(
-            nn.Conv2d(nf, nf, 3, 2, 1, groups=4), nn.LeakyReLU(_SLOPE), nn.Conv2d(nf, nf, 3, 1, 1)
+            nn.Conv2d(nf, nf, 3, 2, 1, groups=4), nn.LeakyReLU(SLOPE), nn.Conv2d(nf, nf, 3, 1, 1)
         )
         self.cond_2 = nn.Sequential(
-            nn.Conv2d(nf, nf, 3, 2, 1, groups=4), nn.LeakyReLU(_SLOPE), nn.Conv2d(nf, nf, 3, 2, 1)
+            nn.Conv2d(nf, nf, 3, 2, 1, groups=4), nn.LeakyReLU(SLOPE), nn.Conv2d(nf, nf, 3, 2, 1)
         )
 
     @staticmethod
@@ -258,14 +225,14 @@ class _GlobalUNet(nn.Module):
         fea_1f = base
         for blk in self.recon_trunk_f:
             fea_1f, mask = blk(fea_1f, mask)
-        fea_2f = _act(self.down_conv(fea_1f))
+        fea_2f = act(self.down_conv(fea_1f))
         mask = self._downscale(mask)
         fea_2e = fea_2f
         for blk in self.recon_trunk_mp:
             fea_2e, mask = blk(fea_2e, mask)
         for sft in self.recon_trunk_ms:
             fea_2e = sft(fea_2e, cond_2)
-        fea_1e = _act(self.up_conv(fea_2e + fea_2f))
+        fea_1e = act(self.up_conv(fea_2e + fea_2f))
         for sft in self.recon_trunk_e:
             fea_1e = sft(fea_1e, cond_1e)
         return fea_1e + fea_1f + base
@@ -284,8 +251,8 @@ class _MultiScale(nn.Module):
 
     def forward(self, x: torch.Tensor, s_cond: torch.Tensor) -> torch.Tensor:
         detail, base = self.decompose(x)
-        detail = _act(self.conv0(self.local_branch(detail)))
-        base = _act(self.upconv0(self.global_branch(base, s_cond)))
+        detail = act(self.conv0(self.local_branch(detail)))
+        base = act(self.upconv0(self.global_branch(base, s_cond)))
         return F.relu(base + detail)
 
 

@@ -120,23 +120,17 @@ def get_weights(method: str, key: str | None = None) -> PublishedWeights:
     return found[0]
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def cached_state(entry: PublishedWeights, cache: str | Path | None = None) -> str:
     """``verified`` (weights and licence in the cache with the pinned sha256), ``corrupt`` (a file
     there with other content) or ``missing``."""
+    from itmn.data.fetch import sha256_file  # urllib/ssl: imported when needed, as in resolve()
+
     states = []
     for rf in entry.files:
         p = paths.downloads_dir(cache) / rf.relpath
         if not p.is_file():
             states.append("missing")
-        elif p.stat().st_size != rf.size or _sha256(p) != rf.sha256:
+        elif p.stat().st_size != rf.size or sha256_file(p) != rf.sha256:
             states.append("corrupt")
         else:
             states.append("verified")

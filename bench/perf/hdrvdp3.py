@@ -20,12 +20,12 @@ each row -- is that of :mod:`bench.perf.metrics` (see its notes on threads on a 
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
-import os
-import time
+from collections.abc import Callable
 from typing import Any
 
-from bench.perf.metrics import _row, bench_pair
+import numpy as np
+
+from bench.perf.metrics import _row, run_isolated, time_metric, time_original
 
 #: the original HDR-VDP 3.0.7 under GNU Octave 7.3, 512 x 512 bench pair, on the 2 shared cores of
 #: the development machine (bridge call minus empty call, best of 3, load average 7.7; measured by
@@ -36,92 +36,30 @@ TARGET_RATIO = 5.0
 
 
 def _measure(cfg: dict[str, Any]) -> dict[str, Any]:
-    """Runs in a subprocess: time and peak memory of one configuration."""
-    import resource
-
-    import torch
-
+    """Runs in a subprocess: time and peak memory of one configuration (``Q`` is Q_JOD here: the
+    column name is shared with the HDR-VDP-2 rows)."""
     from bench.metrics.hdrvdp.v3 import hdrvdp3
     from bench.metrics.hdrvdp.v3.pyramid import load_filters
 
     load_filters("sp0Filters")  # imports pyrtools: not part of the metric's working memory
-    if cfg.get("threads"):
-        torch.set_num_threads(cfg["threads"])
-    device = cfg["device"]
-    cuda = device.startswith("cuda")
-    test, ref = bench_pair(*cfg["shape"])
-    if cuda:
-        test_in, ref_in = torch.from_numpy(test).to(device), torch.from_numpy(ref).to(device)
-    else:
-        test_in, ref_in = test, ref
 
-    def call() -> float:
-        res = hdrvdp3(test_in, ref_in, task="quality", dtype=cfg["dtype"], device=device, return_maps=True)
-        return res.Q_JOD  # a float on the host: the call has finished
+    def metric(test: Any, ref: Any, dtype: str, device: str) -> float:
+        return hdrvdp3(test, ref, task="quality", dtype=dtype, device=device, return_maps=True).Q_JOD
 
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    if cuda:
-        torch.cuda.reset_peak_memory_stats()
-    t0 = time.perf_counter()
-    q = call()
-    warmup = time.perf_counter() - t0
-    peak_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024.0
-    if cuda:
-        peak_mb = torch.cuda.max_memory_allocated() / 2**20
-    best = (float("inf"), float("inf"))
-    for _ in range(cfg["repeats"]):
-        if cuda:
-            torch.cuda.synchronize()
-        w0, c0 = time.perf_counter(), time.process_time()
-        call()
-        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-        if wall < best[0]:
-            best = (wall, cpu)
-    return {
-        "wall": best[0],
-        "cpu": best[1],
-        "warmup_s": warmup,
-        "peak_mem_mb": peak_mb,
-        "Q": q,  # Q_JOD here (the column name is shared with the HDR-VDP-2 rows)
-        "threads": torch.get_num_threads(),
-        "device_name": torch.cuda.get_device_name() if cuda else "cpu",
-    }
+    return time_metric(cfg, metric)
 
 
-def _run_isolated(cfg: dict[str, Any]) -> dict[str, Any]:
-    with mp.get_context("spawn").Pool(1) as pool:
-        return pool.apply(_measure, (cfg,))
+def _hdrvdp3_original() -> Callable[[np.ndarray, np.ndarray], float]:
+    from bench.metrics.hdrvdp.v3 import hdrvdp3
+
+    return lambda test, ref: hdrvdp3(test, ref, task="quality", backend="octave", return_maps=False).Q_JOD
 
 
 def octave_same_run(quick: bool) -> tuple[float, float, str] | None:
-    """(seconds, Q_JOD, engine) of the original HDR-VDP 3.0.7 on the 512 x 512 bench pair under
-    GNU Octave, through the bridge, minus an empty call; None when ``ITMN_HDRVDP3_PATH`` is unset
-    or the engine fails (said on stdout)."""
-    if not os.environ.get("ITMN_HDRVDP3_PATH"):
-        return None
-    try:
-        from bench.metrics.hdrvdp.v3 import hdrvdp3
-        from itmn.originals import engine_for
-
-        eng, _ = engine_for("hdrvdp3", "octave")
-        test, ref = bench_pair(512, 512)
-        empty, full = [], []
-        q = float("nan")
-        for _ in range(1 if quick else 3):
-            t0 = time.perf_counter()
-            eng.call("exist", "hdrvdp3")  # start-up and exchange only
-            empty.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            q = hdrvdp3(test, ref, task="quality", backend="octave", return_maps=False).Q_JOD
-            full.append(time.perf_counter() - t0)
-    except Exception as exc:  # noqa: BLE001 - a benchmark row, not a failure of the suite
-        print(f"[perf] original HDR-VDP 3 under Octave not timed: {exc}")
-        return None
-    return (
-        max(min(full) - min(empty), 1e-9),
-        q,
-        f"{eng.version()}, bridge call minus empty call, best of {len(full)}",
-    )
+    """(seconds, Q_JOD, how) of the original HDR-VDP 3.0.7 on the 512 x 512 bench pair under
+    GNU Octave, through the bridge, minus an empty call (:func:`bench.perf.metrics.time_original`);
+    None when ``ITMN_HDRVDP3_PATH`` is unset or the engine fails (said on stdout)."""
+    return time_original("hdrvdp3", "ITMN_HDRVDP3_PATH", _hdrvdp3_original, "original HDR-VDP 3", quick)
 
 
 def run(args: argparse.Namespace) -> list[dict]:
@@ -140,7 +78,7 @@ def run(args: argparse.Namespace) -> list[dict]:
         cfg((512, 512), "float32", threads=1),
         cfg((512, 512), "float64"),
     )
-    m32, m1, m64 = _run_isolated(c32), _run_isolated(c1), _run_isolated(c64)
+    m32, m1, m64 = run_isolated(_measure, c32), run_isolated(_measure, c1), run_isolated(_measure, c64)
     if octave is not None:
         base, q_orig, how = octave
         base_name = f"original HDR-VDP 3.0.7 via {how}, same run"
@@ -167,7 +105,7 @@ def run(args: argparse.Namespace) -> list[dict]:
 
     hd = (1080, 1920)
     c_hd = cfg(hd, "float32", repeats=1 if quick else 3)
-    m_hd = _run_isolated(c_hd)
+    m_hd = run_isolated(_measure, c_hd)
     if quick:
         scaled = base * (hd[0] * hd[1]) / (512 * 512)
         rows.append(
@@ -182,7 +120,7 @@ def run(args: argparse.Namespace) -> list[dict]:
         )
     else:
         c_hd64 = cfg(hd, "float64", repeats=1)
-        m_hd64 = _run_isolated(c_hd64)
+        m_hd64 = run_isolated(_measure, c_hd64)
         rows.append(_row("hdrvdp3 1920x1080 float64 cpu", m_hd64, c_hd64, m_hd64["wall"], "itself", None))
         rows.append(
             _row("hdrvdp3 1920x1080 float32 cpu", m_hd, c_hd, m_hd64["wall"], "float64 path, same run", None)
@@ -191,7 +129,7 @@ def run(args: argparse.Namespace) -> list[dict]:
     if torch.cuda.is_available():
         for shape, cpu_m in (((512, 512), m32), (hd, m_hd)):
             cg = cfg(shape, "float32", device="cuda", repeats=20)
-            mg = _run_isolated(cg)
+            mg = run_isolated(_measure, cg)
             rows.append(
                 _row(
                     f"hdrvdp3 {shape[1]}x{shape[0]} float32 cuda",

@@ -31,6 +31,7 @@ import multiprocessing as mp
 import os
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,16 +56,16 @@ def bench_pair(h: int, w: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return test.astype(np.float32), ref.astype(np.float32)
 
 
-def _measure(cfg: dict[str, Any]) -> dict[str, Any]:
-    """Runs in a subprocess: time and peak memory of one configuration."""
+def time_metric(cfg: dict[str, Any], metric: Callable[[Any, Any, str, str], float]) -> dict[str, Any]:
+    """Time and peak memory of one configuration (``shape``, ``dtype``, ``device``, ``threads``,
+    ``repeats``) of ``metric(test, ref, dtype, device)`` on :func:`bench_pair`, which returns the
+    metric's value as a float (on the host, so the call has finished); reported as ``Q``. Meant
+    to run in a fresh subprocess (:func:`run_isolated`), after the metric's imports. Shared by the
+    HDR-VDP-2 rows here and the HDR-VDP-3 rows of :mod:`bench.perf.hdrvdp3`."""
     import resource
 
     import torch
 
-    from bench.metrics.hdrvdp.v2 import hdrvdp2
-    from bench.metrics.hdrvdp.v2.steerpyr import sp3_filters
-
-    sp3_filters()  # imports pyrtools: not part of the metric's working memory
     if cfg.get("threads"):
         torch.set_num_threads(cfg["threads"])
     device = cfg["device"]
@@ -77,8 +78,7 @@ def _measure(cfg: dict[str, Any]) -> dict[str, Any]:
         test_in, ref_in = test, ref
 
     def call() -> float:
-        res = hdrvdp2(test_in, ref_in, dtype=cfg["dtype"], device=device, return_maps=True)
-        return res.Q  # float(): the result is on the host, so the call has finished
+        return metric(test_in, ref_in, cfg["dtype"], device)
 
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if cuda:
@@ -109,10 +109,63 @@ def _measure(cfg: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _run_isolated(cfg: dict[str, Any]) -> dict[str, Any]:
+def run_isolated(measure: Callable[[dict[str, Any]], dict[str, Any]], cfg: dict[str, Any]) -> dict[str, Any]:
+    """``measure(cfg)`` (a module-level function) in a fresh spawned process, so that its peak
+    resident memory is its own."""
     ctx = mp.get_context("spawn")
     with ctx.Pool(1) as pool:
-        return pool.apply(_measure, (cfg,))
+        return pool.apply(measure, (cfg,))
+
+
+def time_original(
+    codebase: str,
+    env_var: str,
+    load: Callable[[], Callable[[np.ndarray, np.ndarray], float]],
+    label: str,
+    quick: bool,
+) -> tuple[float, float, str] | None:
+    """The original under GNU Octave timed in this run through the bridge on the 512 x 512
+    :func:`bench_pair`, when ``env_var`` names a copy (docs/backends.md): ``load()`` imports what
+    it needs and returns the call to time (its value as a float), ``codebase`` names the bridge's
+    engine and the function whose ``exist`` is the empty call. Returns (seconds, value, how):
+    the bridge call minus the empty call (Octave start-up and MAT-file exchange), best of 1
+    (``quick``) or 3. None when ``env_var`` is unset or the engine fails (said on stdout, with
+    ``label``)."""
+    if not os.environ.get(env_var):
+        return None
+    try:
+        original = load()
+        from itmn.originals import engine_for
+
+        eng, _ = engine_for(codebase, "octave")
+        test, ref = bench_pair(512, 512)
+        empty, full = [], []
+        q = float("nan")
+        for _ in range(1 if quick else 3):
+            t0 = time.perf_counter()
+            eng.call("exist", codebase)  # an empty call: start-up and exchange only
+            empty.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            q = original(test, ref)
+            full.append(time.perf_counter() - t0)
+    except Exception as exc:  # noqa: BLE001 - a benchmark row, not a failure of the suite
+        print(f"[perf] {label} under Octave not timed: {exc}")
+        return None
+    how = f"{eng.version()}, bridge call minus empty call, best of {len(full)}"
+    return max(min(full) - min(empty), 1e-9), q, how
+
+
+def _measure(cfg: dict[str, Any]) -> dict[str, Any]:
+    """Runs in a subprocess: time and peak memory of one configuration of ``hdrvdp2``."""
+    from bench.metrics.hdrvdp.v2 import hdrvdp2
+    from bench.metrics.hdrvdp.v2.steerpyr import sp3_filters
+
+    sp3_filters()  # imports pyrtools: not part of the metric's working memory
+
+    def metric(test: Any, ref: Any, dtype: str, device: str) -> float:
+        return hdrvdp2(test, ref, dtype=dtype, device=device, return_maps=True).Q
+
+    return time_metric(cfg, metric)
 
 
 def octave_256_times() -> list[float]:
@@ -126,37 +179,26 @@ def octave_256_times() -> list[float]:
         return [float(r["hdrvdp_time_s"]) for r in csv.DictReader(fh) if r.get("hdrvdp_time_s")]
 
 
-def _octave_same_run(m32: dict[str, Any], c32: dict[str, Any], quick: bool) -> dict | None:
-    """The original HDR-VDP 2.2.2 under GNU Octave timed in this run through the bridge (when
-    ``ITMN_HDRVDP_PATH`` names a copy and Octave is installed; see docs/backends.md). Its time is
-    the bridge call minus the cost of an empty call (Octave start-up and MAT-file exchange), the
-    best of a few; the float32 port's row is then compared with it."""
-    if not os.environ.get("ITMN_HDRVDP_PATH"):
-        return None
-    try:
-        from bench.metrics.hdrvdp.v2 import hdrvdp2
-        from itmn.originals import engine_for
+def _hdrvdp2_original() -> Callable[[np.ndarray, np.ndarray], float]:
+    from bench.metrics.hdrvdp.v2 import hdrvdp2
 
-        eng, _ = engine_for("hdrvdp", "octave")
-        test, ref = bench_pair(512, 512)
-        empty, full = [], []
-        for _ in range(1 if quick else 3):
-            t0 = time.perf_counter()
-            eng.call("exist", "hdrvdp")  # an empty call: start-up and exchange only
-            empty.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            q = hdrvdp2(test, ref, backend="octave", return_maps=False).Q
-            full.append(time.perf_counter() - t0)
-    except Exception as exc:  # noqa: BLE001 - a benchmark row, not a failure of the suite
-        print(f"[perf] original HDR-VDP under Octave not timed: {exc}")
+    return lambda test, ref: hdrvdp2(test, ref, backend="octave", return_maps=False).Q
+
+
+def _octave_same_run(m32: dict[str, Any], c32: dict[str, Any], quick: bool) -> dict | None:
+    """The original HDR-VDP 2.2.2 under GNU Octave timed in this run through the bridge
+    (:func:`time_original`, when ``ITMN_HDRVDP_PATH`` names a copy and Octave is installed); the
+    float32 port's row is then compared with it."""
+    timed = time_original("hdrvdp", "ITMN_HDRVDP_PATH", _hdrvdp2_original, "original HDR-VDP", quick)
+    if timed is None:
         return None
-    octave_s = max(min(full) - min(empty), 1e-9)
+    octave_s, q, how = timed
     row = _row(
         "hdrvdp2 512x512 float32 cpu vs original under Octave (same run)",
         m32,
         c32,
         octave_s,
-        f"original HDR-VDP 2.2.2 via {eng.version()}, bridge call minus empty call, best of {len(full)}",
+        f"original HDR-VDP 2.2.2 via {how}",
         f"<= {octave_s / 5:.3g} s (5x faster)",
     )
     row["original_Q"] = q
@@ -198,10 +240,10 @@ def run(args: argparse.Namespace) -> list[dict]:
 
     rows: list[dict] = []
     c64 = cfg((512, 512), "float64")
-    m64 = _run_isolated(c64)
+    m64 = run_isolated(_measure, c64)
     rows.append(_row("hdrvdp2 512x512 float64 cpu (validation path)", m64, c64, OCTAVE_512_S, octave, None))
     c32 = cfg((512, 512), "float32")
-    m32 = _run_isolated(c32)
+    m32 = run_isolated(_measure, c32)
     rows.append(
         _row("hdrvdp2 512x512 float32 cpu", m32, c32, OCTAVE_512_S, octave, f"<= {TARGET_512_S:.3g} s")
     )
@@ -210,7 +252,7 @@ def run(args: argparse.Namespace) -> list[dict]:
     )
     rows[-1]["dQ_vs_float64"] = m32["Q"] - m64["Q"]
     c1 = cfg((512, 512), "float32", threads=1)
-    m1 = _run_isolated(c1)
+    m1 = run_isolated(_measure, c1)
     rows.append(_row("hdrvdp2 512x512 float32 cpu, 1 thread", m1, c1, OCTAVE_512_S, octave, None))
 
     oct256 = octave_256_times()
@@ -218,7 +260,7 @@ def run(args: argparse.Namespace) -> list[dict]:
         med = statistics.median(oct256)
         for threads in (None, 1):
             c256 = cfg((256, 256), "float32", threads=threads)
-            m256 = _run_isolated(c256)
+            m256 = run_isolated(_measure, c256)
             rows.append(
                 _row(
                     "hdrvdp2 256x256 float32 cpu" + (", 1 thread" if threads else ""),
@@ -232,7 +274,7 @@ def run(args: argparse.Namespace) -> list[dict]:
 
     hd = (1080, 1920)
     c_hd = cfg(hd, "float32", repeats=1 if quick else 5)
-    m_hd = _run_isolated(c_hd)
+    m_hd = run_isolated(_measure, c_hd)
     if quick:
         scaled = OCTAVE_512_S * (hd[0] * hd[1]) / (512 * 512)
         rows.append(
@@ -247,7 +289,7 @@ def run(args: argparse.Namespace) -> list[dict]:
         )
     else:
         c_hd64 = cfg(hd, "float64", repeats=1)
-        m_hd64 = _run_isolated(c_hd64)
+        m_hd64 = run_isolated(_measure, c_hd64)
         rows.append(_row("hdrvdp2 1920x1080 float64 cpu", m_hd64, c_hd64, OCTAVE_512_S, octave, None))
         rows.append(
             _row("hdrvdp2 1920x1080 float32 cpu", m_hd, c_hd, m_hd64["wall"], "float64 path, same run", None)
@@ -260,7 +302,7 @@ def run(args: argparse.Namespace) -> list[dict]:
     if torch.cuda.is_available():
         for shape in ((512, 512), hd):
             cg = cfg(shape, "float32", device="cuda", repeats=20)
-            mg = _run_isolated(cg)
+            mg = run_isolated(_measure, cg)
             base = m32 if shape == (512, 512) else m_hd
             target = f"<= {TARGET_CUDA_1080P_S * 1e3:.0f} ms (H100)" if shape == hd else None
             rows.append(

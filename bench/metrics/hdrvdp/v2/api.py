@@ -26,14 +26,24 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from bench.metrics.hdrvdp.common import (
+    check_image_values,
+    check_pair,
+    first_result,
+    no_tf32,
+    to_chw,
+    to_hwc,
+    torch_dtype,
+)
 from bench.metrics.hdrvdp.v2.pipeline import HDRVDPMaps, compute, get_plan
-from itmn.errors import ImageError
 from itmn.protocol import Protocol, get_protocol
 
 #: Version of the original MATLAB code this package ports.
 HDRVDP_VERSION = "2.2.2"
 #: Default surround luminance of HDR-VDP 2.2.2 (cd/m^2).
 DEFAULT_SURROUND = 1e-5
+#: smallest image side (pixels): one level of the sp3 pyramid (its 17-tap low-pass filter)
+MIN_SIDE = 17
 
 _ENCODINGS = {
     # name (lower case) -> (canonical name, channels, absolute units?)
@@ -171,14 +181,7 @@ def hdrvdp2(
         return_maps=return_maps,
         check_values=check_values,
     )
-    return HDRVDPResult(
-        Q=float(out.Q[0]),
-        P_det=float(out.P_det[0]),
-        C_max=float(out.C_max[0]),
-        P_map=None if out.P_map is None else out.P_map[0].cpu().numpy(),
-        C_map=None if out.C_map is None else out.C_map[0].cpu().numpy(),
-        config=out.config,
-    )
+    return first_result(HDRVDPResult, out)
 
 
 def _hdrvdp2_original(
@@ -199,14 +202,12 @@ def _hdrvdp2_original(
     if not (math.isfinite(ppd) and ppd > 0):
         raise ValueError(f"ppd must be a positive number of pixels per degree, got {ppd!r}")
     _, n_ch, absolute = _canonical_encoding(enc)
-    _check_pair(t[None], r[None], n_ch, enc)  # the same input checks as the native code
+    check_pair(t[None], r[None], n_ch, enc, MIN_SIDE)  # the same input checks as the native code
     _check_values(t[None], r[None], enc, absolute, check_values)
     # back to channel-last for the original (H x W x C, or H x W for one channel)
-    def hwc(x: torch.Tensor) -> np.ndarray:
-        a = x.detach().cpu().double().numpy()
-        return a[0] if a.shape[0] == 1 else np.moveaxis(a, 0, -1)
-
-    res = hdrvdp2_original(hwc(t), hwc(r), ppd=ppd, color_encoding=enc, backend=backend, return_maps=return_maps)
+    res = hdrvdp2_original(
+        to_hwc(t), to_hwc(r), ppd=ppd, color_encoding=enc, backend=backend, return_maps=return_maps
+    )
     return HDRVDPResult(
         Q=res["Q"], P_det=res["P_det"], C_max=res["C_max"], P_map=res["P_map"], C_map=res["C_map"], config=res["config"]
     )
@@ -232,7 +233,7 @@ def hdrvdp2_batch(
     enc, n_ch, absolute = _canonical_encoding(color_encoding)
     tdt = torch_dtype(dtype, test)
     dev = torch.device(device) if device is not None else test.device
-    _check_pair(test, ref, n_ch, enc)
+    check_pair(test, ref, n_ch, enc, MIN_SIDE)
     test = test.to(device=dev, dtype=tdt)
     ref = ref.to(device=dev, dtype=tdt)
     _check_values(test, ref, enc, absolute, check_values)
@@ -264,67 +265,12 @@ def _canonical_encoding(name: str) -> tuple[str, int, bool]:
         raise ValueError(f"unknown color_encoding {name!r} (expected one of: {names})") from None
 
 
-def torch_dtype(dtype: str | torch.dtype | None, like: torch.Tensor) -> torch.dtype:
-    if dtype is None:
-        return torch.float64 if like.dtype == torch.float64 else torch.float32
-    table = {
-        "float32": torch.float32,
-        "float64": torch.float64,
-        torch.float32: torch.float32,
-        torch.float64: torch.float64,
-    }
-    if dtype not in table:
-        raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
-    return table[dtype]
-
-
-def to_chw(img: np.ndarray | torch.Tensor, name: str, enc: str, n_ch: int) -> torch.Tensor:
-    """H x W x C (or H x W for one channel) numpy/torch -> C x H x W tensor (dtype kept if float)."""
-    x = img if isinstance(img, torch.Tensor) else torch.from_numpy(np.asarray(img))
-    if x.ndim == 2 and n_ch == 1:
-        x = x[..., None]
-    if x.ndim != 3 or x.shape[-1] != n_ch:
-        raise ImageError(
-            name,
-            f"array of shape {tuple(x.shape)} for color encoding {enc!r}",
-            f"H x W x {n_ch}" + (" or H x W" if n_ch == 1 else ""),
-        )
-    if not (x.is_floating_point() or x.dtype in (torch.uint8, torch.int16, torch.int32, torch.int64)):
-        raise ImageError(name, f"array of dtype {x.dtype}", "a real-valued (float) array")
-    if not x.is_floating_point():
-        x = x.double()
-    return x.permute(2, 0, 1)
-
-
-def _check_pair(test: torch.Tensor, ref: torch.Tensor, n_ch: int, enc: str) -> None:
-    for name, x in (("test", test), ("ref", ref)):
-        if not isinstance(x, torch.Tensor):
-            raise ImageError(name, f"object of type {type(x).__name__}", "a torch tensor N x C x H x W")
-        if x.ndim != 4 or x.shape[1] != n_ch:
-            raise ImageError(
-                name, f"tensor of shape {tuple(x.shape)} for color encoding {enc!r}", f"N x {n_ch} x H x W"
-            )
-        if not x.is_floating_point():
-            raise ImageError(name, f"tensor of dtype {x.dtype}", "a floating-point tensor")
-    if test.shape != ref.shape:
-        raise ImageError(
-            "test/ref", f"shapes differ: test {tuple(test.shape)}, ref {tuple(ref.shape)}", "equal shapes"
-        )
-    h, w = test.shape[-2:]
-    if h < 17 or w < 17:
-        raise ImageError(
-            "test/ref", f"image of {h} x {w} pixels", "at least 17 x 17 (one steerable-pyramid level)"
-        )
-
-
 def _check_values(
     test: torch.Tensor, ref: torch.Tensor, enc: str, absolute: bool, plausibility: bool
 ) -> None:
-    """Non-finite and negative values are errors; so are display code values outside [0, 1]
-    and, when ``plausibility``, cd/m^2 test images whose maximum (G channel for RGB, as in
-    hdrvdp.m) is <= 1: hdrvdp.m's "very low physical values" warning, since such images are
-    "most probably not scaled in absolute units". One host synchronisation per call."""
-    rows = [torch.stack(torch.aminmax(x)) for x in (test, ref)]
+    """:func:`bench.metrics.hdrvdp.common.check_image_values`: display code values must lie in
+    [0, 1]; the plausibility probe (cd/m^2 encodings) is the G channel for RGB, as in hdrvdp.m,
+    after its XYZ -> RGB conversion for XYZ."""
     probe = None
     if absolute and plausibility:
         if enc == "XYZ":  # hdrvdp.m checks G after its XYZ -> RGB conversion
@@ -332,31 +278,8 @@ def _check_values(
             probe = torch.einsum("c,nchw->nhw", g_row, test).amax(dim=(-2, -1))
         else:
             probe = test[:, 1 if enc == "rgb-bt.709" else 0].amax(dim=(-2, -1))
-        rows.append(torch.stack([probe.amin(), probe.argmin().to(probe.dtype)]))
-    vals = torch.stack(rows).double().cpu().tolist()
-    for (lo, hi), name, x in zip(vals, ("test", "ref"), (test, ref)):
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            bad = int((~torch.isfinite(x)).sum())
-            raise ImageError(name, f"{bad} non-finite (NaN/Inf) values", "finite values")
-        if lo < 0:
-            raise ImageError(name, f"negative values (minimum {lo:.6g})", f"non-negative values for {enc!r}")
-        if not absolute and hi > 1:
-            raise ImageError(
-                name,
-                f"values up to {hi:.6g} for display encoding {enc!r}",
-                "code values in [0, 1] (not 0-255)",
-            )
-    if probe is not None and vals[2][0] <= 1:
-        peak, idx = vals[2][0], int(vals[2][1])
-        what = {"luminance": "luminance", "rgb-bt.709": "G value"}.get(enc, "G value after XYZ->RGB")
-        where = f" of image {idx} in the batch" if test.shape[0] > 1 else ""
-        raise ImageError(
-            "test",
-            f"maximum {what}{where} is {peak:.6g} cd/m^2 (<= 1) for {enc!r}; "
-            f"values range {vals[0][0]:.6g}..{vals[0][1]:.6g}",
-            "absolute luminance in cd/m^2, not values scaled to [0, 1] (HDR-VDP's plausibility "
-            "check; pass check_values=False for a genuinely dark scene)",
-        )
+    what = {"luminance": "luminance", "rgb-bt.709": "G value"}.get(enc, "G value after XYZ->RGB")
+    check_image_values(test, ref, enc, probe, what, display_codes=not absolute)
 
 
 def _encode(x: torch.Tensor, enc: str) -> torch.Tensor:
@@ -398,17 +321,3 @@ def _surround_repr(surround: float | str | Sequence[float]) -> str:
     if isinstance(surround, int | float):
         return "geomean" if surround == -1 else f"{float(surround):.6g}"
     return "(" + ",".join(f"{float(v):.6g}" for v in surround) + ")"
-
-
-class no_tf32:
-    """Disable TF32 in cuDNN convolutions and matmuls (defaults may allow it) while computing."""
-
-    def __enter__(self) -> None:
-        self._cudnn = torch.backends.cudnn.allow_tf32
-        self._mm = torch.backends.cuda.matmul.allow_tf32
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cuda.matmul.allow_tf32 = False
-
-    def __exit__(self, *exc: object) -> None:
-        torch.backends.cudnn.allow_tf32 = self._cudnn
-        torch.backends.cuda.matmul.allow_tf32 = self._mm

@@ -183,3 +183,21 @@ class Resizer:
         for ax in self._axes:
             x = ax(x)
         return x
+
+
+def band_resizers(
+    hw: tuple[int, int], sizes: list[tuple[int, int]], dtype: torch.dtype, device: torch.device
+) -> tuple[list[Resizer], list[Resizer | None], list[Resizer | None]]:
+    """The resizers of a pyramid's bands of ``sizes`` (finest first) in both HDR-VDP ports: the
+    full image -> each band (adapting luminance, difference mask), the next finer band -> each band
+    and the next coarser band -> each band (masking by neighbours); None where there is no
+    neighbour."""
+    n = len(sizes)
+    to_band = [Resizer(hw, s, dtype, device) for s in sizes]
+    from_finer: list[Resizer | None] = [None] + [
+        Resizer(sizes[b - 1], sizes[b], dtype, device) for b in range(1, n)
+    ]
+    from_coarser: list[Resizer | None] = [
+        Resizer(sizes[b + 1], sizes[b], dtype, device) for b in range(n - 1)
+    ]
+    return to_band, from_finer, from_coarser + [None]

@@ -15,16 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bench.metrics.hdrvdp.common import MTF_PARAMS_A, MTF_PARAMS_B, MaskingExponents, tuple2d
+
 _DALY_PEAK_CONTRAST_SENS = 0.006894596  # peak contrast of Daly's CSF at 30 cd/m^2
-_MTF_OLD = (0.061466549455263, 0.99727370023777070)  # "old parametrization of MTF"
-
-
-def _tuple2d(rows: list[list[float]]) -> tuple[tuple[float, ...], ...]:
-    return tuple(tuple(r) for r in rows)
 
 
 @dataclass(frozen=True)
-class HDRVDPParams:
+class HDRVDPParams(MaskingExponents):
     """The default ``metric_par`` of HDR-VDP 2.2.2 (only the fields the default path reads)."""
 
     sensitivity_correction: float = _DALY_PEAK_CONTRAST_SENS / 10.0**-2.4
@@ -39,7 +36,7 @@ class HDRVDPParams:
     csf_sr_par: tuple[float, ...] = (1.1732, 1.1478, 1.2167, 0.5547, 2.9899, 1.1414)
     rod_sensitivity: float = 0.0
     # neural CSF: one row per adapting luminance in csf_lums; columns 2..5 are used
-    csf_params: tuple[tuple[float, ...], ...] = _tuple2d(
+    csf_params: tuple[tuple[float, ...], ...] = tuple2d(
         [
             [0.0160737, 0.991265, 3.74038, 0.50722, 4.46044],
             [0.383873, 0.800889, 3.54104, 0.682505, 4.94958],
@@ -51,34 +48,14 @@ class HDRVDPParams:
     )
     csf_lums: tuple[float, ...] = (0.002, 0.02, 0.2, 2.0, 20.0, 150.0)
     # optical MTF of the eye: sum_k a_k exp(-b_k rho), rho in cpd
-    mtf_params_a: tuple[float, ...] = (
-        _MTF_OLD[1] * 0.426,
-        _MTF_OLD[1] * 0.574,
-        (1 - _MTF_OLD[1]) * _MTF_OLD[0],
-        (1 - _MTF_OLD[1]) * (1 - _MTF_OLD[0]),
-    )
-    mtf_params_b: tuple[float, ...] = (0.028, 0.37, 37.0, 360.0)
+    mtf_params_a: tuple[float, ...] = MTF_PARAMS_A
+    mtf_params_b: tuple[float, ...] = MTF_PARAMS_B
     # quality pooling (Narwaria et al. 2015 calibration); frequencies in cpd, descending
     quality_band_freq: tuple[float, ...] = (60, 30, 15, 7.5, 3.75, 1.875, 0.9375, 0.4688, 0.2344, 0.1172)
     quality_band_w: tuple[float, ...] = (0, 0.2832, 0.2832, 0.2142, 0.2690, 0.0398, 0.0003, 0.0003, 0, 0)
     quality_epsilon: float = 1e-12
     # display the 'rgb-bt.709' / 'XYZ' / 'sRGB-display' encodings are assumed to be shown on
     rgb_display: str = "ccfl-lcd"
-
-    @property
-    def p(self) -> float:
-        """Masking excitation exponent (10**mask_p)."""
-        return 10.0**self.mask_p
-
-    @property
-    def q(self) -> float:
-        """Masking inhibition exponent (10**mask_q)."""
-        return 10.0**self.mask_q
-
-    @property
-    def pf(self) -> float:
-        """Exponent of the psychometric function applied to D, relative to p."""
-        return 10.0**self.psych_func_slope / self.p
 
     def csf_params_array(self) -> np.ndarray:
         return np.asarray(self.csf_params, dtype=np.float64)

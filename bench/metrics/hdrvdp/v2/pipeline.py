@@ -18,9 +18,18 @@ from functools import lru_cache
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from bench.metrics.hdrvdp.v2.imresize import Resizer
+from bench.metrics.hdrvdp.common import (
+    interp_rows,
+    interp_uniform,
+    lerp_table,
+    mutual_masking,
+    ncsf_shape_torch,
+    neighbour_orientations,
+    pos_pow,
+    total_pooling,
+)
+from bench.metrics.hdrvdp.v2.imresize import band_resizers
 from bench.metrics.hdrvdp.v2.params import DEFAULT_PARAMS, HDRVDPParams
 from bench.metrics.hdrvdp.v2.spectral import channels_to_lmsr
 from bench.metrics.hdrvdp.v2.steerpyr import FFTSteerablePyramid, SteerablePyramid
@@ -103,13 +112,7 @@ class Plan:
             float(np.interp(min(max(f, qf[-1]), qf[0]), qf[::-1], qw[::-1])) for f in self.band_freq
         ]
         # resizers: full image -> band (log_La, diff mask); neighbour bands -> band (masking)
-        self.to_band = [Resizer(hw, s, dtype, device) for s in sizes]
-        self.from_finer = [None] + [
-            Resizer(sizes[b - 1], sizes[b], dtype, device) for b in range(1, self.n_bands)
-        ]
-        self.from_coarser = [
-            Resizer(sizes[b + 1], sizes[b], dtype, device) for b in range(self.n_bands - 1)
-        ] + [None]
+        self.to_band, self.from_finer, self.from_coarser = band_resizers(hw, sizes, dtype, device)
 
     # ------------------------------------------------------------------ visual pathway
     def optics(
@@ -142,7 +145,7 @@ class Plan:
         """``pointOp(log10(clamp(x)), lut, Y0, dY)``: linear interpolation, end-segment extrapolation."""
         pos = (torch.log10(torch.clamp(x, self.lut_min, self.lut_max)) - self.lut_y0) / self.lut_dy
         idx = torch.clamp(pos.trunc(), 0, lut.numel() - 2)
-        return _lerp_table(lut, idx, pos - idx)
+        return lerp_table(lut, idx, pos - idx)
 
     def response(self, retinal: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Achromatic photoreceptor response P (cones + rods, each with its mean removed) and
@@ -158,12 +161,8 @@ class Plan:
         """Base-band CSF filter (B x 2h x (w+1), float64 half spectrum) for the mean adapting
         luminance ``l_mean`` (B, cd/m^2) of each image; its DC gain is 0."""
         log_lum = torch.clamp(torch.log10(l_mean.double()), self.csf_lums_log[0], self.csf_lums_log[-1])
-        par = _interp_rows(log_lum, self.csf_lums_log, self.csf_params)  # B x 4
-        rho = self.rho_bb_half[None]
-        p = [par[:, k, None, None] for k in range(4)]
-        a = 1.0 + (p[0] * rho) ** p[1]
-        b = 1.0 / (1.0 - torch.exp(-((rho / 7.0) ** 2))) ** p[2]
-        return p[3] * 1.0 / (a * b) ** 0.5
+        par = interp_rows(log_lum, self.csf_lums_log, self.csf_params)  # B x 4
+        return ncsf_shape_torch(self.rho_bb_half[None], [par[:, k, None, None] for k in range(4)])
 
     def filter_base_band(
         self, bb_ref: torch.Tensor, bb_diff: torch.Tensor, l_mean_ref: torch.Tensor, l_mean_test: torch.Tensor
@@ -184,32 +183,11 @@ class Plan:
 
     def csf_at(self, b: int, log_la: torch.Tensor) -> torch.Tensor:
         """Per-pixel CSF of band b at log10 adapting luminance (``interp1`` linear on the table)."""
-        tab = self.csf_tables[b]
-        pos = (log_la - self.csf_log_la0) / self.csf_dlog
-        idx = torch.clamp(pos.floor(), 0, tab.numel() - 2)
-        return _lerp_table(tab, idx, pos - idx)
+        return interp_uniform(self.csf_tables[b], log_la, self.csf_log_la0, self.csf_dlog)
 
 
-def _lerp_table(table: torch.Tensor, idx: torch.Tensor, frac: torch.Tensor) -> torch.Tensor:
-    """table[idx] + (table[idx + 1] - table[idx]) * frac, idx a float tensor of valid indices
-    (index_select: several times faster than advanced indexing on CPU)."""
-    i = idx.long().reshape(-1)
-    lo = table.index_select(0, i).view(idx.shape)
-    hi = table.index_select(0, i + 1).view(idx.shape)
-    return lo + (hi - lo) * frac
-
-
-def _interp_rows(x: torch.Tensor, xp: torch.Tensor, fp: torch.Tensor) -> torch.Tensor:
-    """np.interp of every column of fp (n x K) at x (B), xp ascending, x within [xp0, xp-1]."""
-    i = torch.clamp(torch.searchsorted(xp, x.contiguous(), right=True) - 1, 0, xp.numel() - 2)
-    x0, x1 = xp[i], xp[i + 1]
-    frac = ((x - x0) / (x1 - x0))[:, None]
-    return fp[i] + (fp[i + 1] - fp[i]) * frac
-
-
-@lru_cache(maxsize=8)  # float32: a 1080p plan holds ~160 MB (filter spectra), 512^2 ~22 MB
-def _cached_plan(hw, ppd, spectra, dtype, device) -> Plan:
-    return Plan(hw, ppd, spectra, dtype, device)
+# float32: a 1080p plan holds ~160 MB (filter spectra), 512^2 ~22 MB
+_cached_plan = lru_cache(maxsize=8)(Plan)
 
 
 def get_plan(hw: tuple[int, int], ppd: float, spectra: str, dtype: torch.dtype, device: torch.device) -> Plan:
@@ -217,21 +195,9 @@ def get_plan(hw: tuple[int, int], ppd: float, spectra: str, dtype: torch.dtype, 
     return _cached_plan(tuple(int(v) for v in hw), float(ppd), spectra, dtype, torch.device(device))
 
 
-def _pow(x: torch.Tensor, e: float) -> torch.Tensor:
-    """x^e for x >= 0 as exp(e log x) (0 -> 0 for e > 0): twice as fast as torch.pow on CPU."""
-    return torch.exp(torch.log(x).mul_(e))
-
-
 def _sign_pow(x: torch.Tensor, e: float) -> torch.Tensor:
-    """sign(x) |x|^e for e > 1, as x |x|^(e-1)."""
-    return _pow(x.abs(), e - 1.0).mul_(x)
-
-
-def _mutual_masking(t: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
-    """min(|T|, |R|) averaged over 3x3 neighbours with zero padding (``conv2(.., ones(3)/9, 'same')``)."""
-    m = F.pad(torch.minimum(t.abs(), r.abs()), (1, 1, 1, 1))
-    rows = m[..., :-2, :] + m[..., 1:-1, :] + m[..., 2:, :]
-    return (rows[..., :-2] + rows[..., 1:-1] + rows[..., 2:]).mul_(1.0 / 9.0)
+    """sign(x) |x|^e for e > 1, as x |x|^(e-1) (v3's is |x|^e sign(x): other round-off, kept)."""
+    return pos_pow(x.abs(), e - 1.0).mul_(x)
 
 
 def compute(plan: Plan, test: torch.Tensor, ref: torch.Tensor, surround: torch.Tensor) -> HDRVDPMaps:
@@ -262,7 +228,7 @@ def compute(plan: Plan, test: torch.Tensor, ref: torch.Tensor, surround: torch.T
     p, q, pf = par.p, par.q, par.pf
     k_self, k_xo, k_xn = 10.0**par.mask_self, 10.0**par.mask_xo, 10.0**par.mask_xn
     eps = par.quality_epsilon
-    masks = [_mutual_masking(r + d, r) for r, d in zip(b_ref, b_diff)]
+    masks = [mutual_masking(r + d, r) for r, d in zip(b_ref, b_diff)]
     d_bands: list[torch.Tensor] = []
     q_sum = torch.zeros(n, dtype=torch.float64, device=test.device)
     nb = plan.n_bands
@@ -283,16 +249,20 @@ def compute(plan: Plan, test: torch.Tensor, ref: torch.Tensor, surround: torch.T
         # orientations, and the single-orientation bands read orientation 1 of their neighbours
         mask_xn = None
         if b > 0:
-            mask_xn = torch.clamp(plan.from_finer[b](_orient(masks[b - 1], n_orient)), min=0) * (2.0 / bn)
+            mask_xn = torch.clamp(
+                plan.from_finer[b](neighbour_orientations(masks[b - 1], n_orient)), min=0
+            ) * (2.0 / bn)
         if b < nb - 2:
-            coarser = torch.clamp(plan.from_coarser[b](_orient(masks[b + 1], n_orient)), min=0) * (0.5 / bn)
+            coarser = torch.clamp(
+                plan.from_coarser[b](neighbour_orientations(masks[b + 1], n_orient)), min=0
+            ) * (0.5 / bn)
             mask_xn = coarser if mask_xn is None else mask_xn + coarser
         band_mask_xo = torch.clamp(self_mask.sum(dim=1, keepdim=True) - self_mask, min=0)
         # N_mask = bn * (k_self (self/N_nCSF/bn)^q + k_xo (xo/N_nCSF/bn)^q + k_xn (xn/N_nCSF)^q)
-        acc = _pow(self_mask, q) * (k_self * bn ** (1 - q))
-        acc = acc.add_(_pow(band_mask_xo, q), alpha=k_xo * bn ** (1 - q))
+        acc = pos_pow(self_mask, q) * (k_self * bn ** (1 - q))
+        acc = acc.add_(pos_pow(band_mask_xo, q), alpha=k_xo * bn ** (1 - q))
         if mask_xn is not None:
-            acc = acc.add_(_pow(mask_xn, q), alpha=k_xn * bn)
+            acc = acc.add_(pos_pow(mask_xn, q), alpha=k_xn * bn)
         n_mask = acc.mul_(csf_q)
         # D = sign_pow(diff/bn, p) * bn / sqrt(N_nCSF^(2p) + N_mask^2)
         d = _sign_pow(b_diff[b], p).mul_(bn ** (1 - p)).mul_(torch.rsqrt(n_mask.mul_(n_mask).add_(thr_2p)))
@@ -304,11 +274,7 @@ def compute(plan: Plan, test: torch.Tensor, ref: torch.Tensor, surround: torch.T
         q_sum = q_sum + ((torch.log(msre + eps) - math.log(eps)) * plan.quality_w[b]).sum(dim=1)
 
     rec = plan.pyr.reconstruct(SteerablePyramid(d_bands[0][:, 0], d_bands[1:-1], d_bands[-1][:, 0]))
-    s_map = rec.abs()
-    # spatial pooling: the map is rescaled so that its maximum equals its sum
-    s_sum = s_map.sum(dim=(-2, -1), keepdim=True, dtype=torch.float64)
-    s_max = s_map.amax(dim=(-2, -1), keepdim=True)
-    s_map = (s_sum / (s_max + 1e-12)).to(s_map.dtype) * s_map
+    s_map = total_pooling(rec.abs())
     p_map = 1.0 - torch.exp(math.log(0.5) * s_map)
     return HDRVDPMaps(
         Q=100.0 - q_sum,
@@ -317,12 +283,3 @@ def compute(plan: Plan, test: torch.Tensor, ref: torch.Tensor, surround: torch.T
         P_map=p_map,
         C_map=s_map,
     )
-
-
-def _orient(m: torch.Tensor, n_orient: int) -> torch.Tensor:
-    """Orientations 1..n_orient of a neighbour's masking signal (``min(o, sz)`` in MATLAB)."""
-    if m.shape[1] == n_orient:
-        return m
-    if m.shape[1] == 1:
-        return m.expand(-1, n_orient, -1, -1)
-    return m[:, :n_orient]

@@ -13,53 +13,19 @@ efficiency, display emission spectra, D65) ship in ``tables/`` with their ISC li
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
 
-#: Wavelength grid of load_spectral_resp.m: linspace(360, 780, (780-360)/1) -> 420 points, step 420/419 nm.
-LAMBDA_NM = np.linspace(360.0, 780.0, 420)
+from bench.metrics.hdrvdp.common import LAMBDA_NM, cone_rod_spectra, load_table, resample_spectrum
 
 DISPLAYS = ("ccfl-lcd", "led-lcd", "crt")
 
 
 def _table(name: str) -> np.ndarray:
-    """A comma-separated table from the package's ``tables`` folder as float64 (first column: nm)."""
-    with resources.files("bench.metrics.hdrvdp.v2").joinpath("tables").joinpath(name).open("r") as fh:
-        data = np.loadtxt(fh, delimiter=",", dtype=np.float64, ndmin=2)
-    return data
+    return load_table("bench.metrics.hdrvdp.v2", name)
 
 
-def resample_spectrum(table: np.ndarray) -> np.ndarray:
-    """``interp1(D(:,1), D(:,k), lambda, 'pchip', 0)`` for every column k > 1.
-
-    Shape-preserving piecewise cubic (Fritsch-Carlson derivatives with MATLAB's end conditions,
-    which SciPy's PchipInterpolator implements), zero outside the table's wavelength range.
-    Returns a 420 x (columns - 1) array.
-    """
-    x = table[:, 0]
-    out = np.zeros((LAMBDA_NM.size, table.shape[1] - 1))
-    inside = (LAMBDA_NM >= x[0]) & (LAMBDA_NM <= x[-1])
-    for k in range(1, table.shape[1]):
-        out[inside, k - 1] = PchipInterpolator(x, table[:, k], extrapolate=False)(LAMBDA_NM[inside])
-    return out
-
-
-@lru_cache(maxsize=1)
-def photoreceptor_sensitivities() -> np.ndarray:
-    """L, M, S cone and rod spectral sensitivities on :data:`LAMBDA_NM` (420 x 4, linear units).
-
-    As in MATLAB, the log10 cone table's zero fill outside 380-825 nm is replaced by the smallest
-    value of the whole resampled table before exponentiation.
-    """
-    lmsr = resample_spectrum(_table("log_cone_smith_pokorny_1975.csv"))
-    lmsr[lmsr == 0] = lmsr.min()
-    lmsr = 10.0**lmsr
-    rod = resample_spectrum(_table("cie_scotopic_lum.txt"))
-    return np.concatenate([lmsr, rod], axis=1)
-
-
+# Not v3's on purpose: the displays of 2.2.2 (and the message naming them)
 @lru_cache(maxsize=8)
 def emission_spectra(name: str) -> np.ndarray:
     """Emission spectra on :data:`LAMBDA_NM`: ``ccfl-lcd`` / ``led-lcd`` / ``crt`` (420 x 3, R G B)
@@ -77,7 +43,7 @@ def channels_to_lmsr(spectra: str) -> np.ndarray:
 
     ``spectra`` is a display name (3 channels) or ``d65`` (1 channel). float64, read-only.
     """
-    sens = photoreceptor_sensitivities()
+    sens = cone_rod_spectra("bench.metrics.hdrvdp.v2")
     emis = emission_spectra(spectra)
     m = np.empty((emis.shape[1], 4))
     for k in range(4):

@@ -30,43 +30,19 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from bench.metrics.hdrvdp.common import embed_filter, fast_fft_len, load_filters, max_pyr_height, reflect_pad
 
-@lru_cache(maxsize=1)
+
 def sp3_filters() -> dict[str, np.ndarray]:
     """lo0filt (9x9), hi0filt (15x15), lofilt (17x17), bfilts (4 x 9 x 9, MATLAB orientation)."""
-    from pyrtools.pyramids.filters import parse_filter  # ~2 s import; only needed once
-
-    f = parse_filter("sp3_filters", normalize=False)
-    b = np.asarray(f["bfilts"], dtype=np.float64)
-    n = int(round(np.sqrt(b.shape[0])))
-    bands = np.stack([b[:, k].reshape(n, n, order="F") for k in range(b.shape[1])])
-    return {
-        "lo0filt": np.asarray(f["lo0filt"], dtype=np.float64),
-        "hi0filt": np.asarray(f["hi0filt"], dtype=np.float64),
-        "lofilt": np.asarray(f["lofilt"], dtype=np.float64),
-        "bfilts": bands,
-    }
-
-
-def max_pyr_height(shape: tuple[int, int], filt_size: int = 17) -> int:
-    """``maxPyrHt`` for a 2-D image (both sides > 1) and a square filter."""
-    h, w = shape
-    height = 0
-    while h >= filt_size and w >= filt_size:
-        height += 1
-        h, w = h // 2, w // 2
-    return height
-
-
-def _reflect_pad(x: torch.Tensor, p: int) -> torch.Tensor:
-    return F.pad(x, (p, p, p, p), mode="reflect") if p else x
+    return load_filters("sp3Filters")
 
 
 def corr_dn(x: torch.Tensor, filt: torch.Tensor, step: int = 1) -> torch.Tensor:
     """``corrDn`` with reflect1 edges. x: N x 1 x H x W; filt: K x 1 x k x k (K output channels).
     Returns N x K x ceil(H/step) x ceil(W/step)."""
     p = filt.shape[-1] // 2
-    return F.conv2d(_reflect_pad(x, p), filt, stride=step)
+    return F.conv2d(reflect_pad(x, p), filt, stride=step)
 
 
 @lru_cache(maxsize=64)
@@ -183,19 +159,6 @@ class SteerablePyramidSP3:
         return out[:, 0]
 
 
-def fast_fft_len(n: int) -> int:
-    """Smallest 7-smooth integer (2^a 3^b 5^c 7^d) >= n: sizes both pocketfft and cuFFT do fast."""
-    m = max(int(n), 1)
-    while True:
-        k = m
-        for p in (2, 3, 5, 7):
-            while k % p == 0:
-                k //= p
-        if k == 1:
-            return m
-        m += 1
-
-
 def _zero_insert(x: torch.Tensor) -> torch.Tensor:
     """Upsample the last two dims by 2 with zeros between samples: n -> 2n - 1."""
     h, w = x.shape[-2:]
@@ -204,6 +167,7 @@ def _zero_insert(x: torch.Tensor) -> torch.Tensor:
     return u
 
 
+# Not v3.pyramid's on purpose: 2.2.2's MEX upConv has its own edge rule (_upsample_extension), sp3 only
 class FFTSteerablePyramid:
     """The sp3 / reflect1 steerable pyramid of one image size, by FFT (the metric's path).
 
@@ -236,8 +200,8 @@ class FFTSteerablePyramid:
             (fast_fft_len(a + 2 * self.P_LEVEL), fast_fft_len(b + 2 * self.P_LEVEL))
             for a, b in self.level_sizes
         ]
-        top = np.stack([_embed(f["hi0filt"], 15), _embed(f["lo0filt"], 15)])
-        lev = np.concatenate([np.stack([_embed(b, 17) for b in f["bfilts"]]), f["lofilt"][None]])
+        top = np.stack([embed_filter(f["hi0filt"], 15), embed_filter(f["lo0filt"], 15)])
+        lev = np.concatenate([np.stack([embed_filter(b, 17) for b in f["bfilts"]]), f["lofilt"][None]])
         # build: correlation = convolution with the flipped filter; reconstruction: convolution
         self._top_build = self._spectra(top[:, ::-1, ::-1], self.top_len)
         self._top_recon = self._spectra(top, self.top_len)
@@ -306,12 +270,3 @@ class FFTSteerablePyramid:
         a = F.pad(torch.stack([pyr.highpass, res], dim=1), (self.P_TOP,) * 4, mode="reflect")
         spec = (torch.fft.rfft2(a, s=n) * self._top_recon).sum(dim=1)
         return torch.fft.irfft2(spec, s=n)[..., 14 : 14 + h, 14 : 14 + w]
-
-
-def _embed(filt: np.ndarray, size: int) -> np.ndarray:
-    """Centre an odd k x k filter in a size x size array of zeros (same origin, same result)."""
-    k = filt.shape[0]
-    o = (size - k) // 2
-    out = np.zeros((size, size))
-    out[o : o + k, o : o + k] = filt
-    return out

@@ -16,18 +16,14 @@ from functools import lru_cache
 
 import numpy as np
 
+from bench.metrics.hdrvdp.common import (
+    matlab_linspace,
+    mtf_sum,
+    ncsf_from_params,
+    ncsf_params,
+    photoreceptor_sensitivities,
+)
 from bench.metrics.hdrvdp.v2.params import DEFAULT_PARAMS, HDRVDPParams
-
-
-def matlab_linspace(a: float, b: float, n: int) -> np.ndarray:
-    """MATLAB ``linspace``: ``[a + (0:n-2)*(b-a)/(n-1), b]`` (n = 1 gives ``b``)."""
-    if n < 1:
-        return np.zeros(0)
-    if n == 1:
-        return np.array([float(b)])
-    out = a + np.arange(n) * ((b - a) / (n - 1))
-    out[-1] = b
-    return out
 
 
 def cycdeg_grid(shape: tuple[int, int], pix_per_deg: float) -> np.ndarray:
@@ -53,59 +49,19 @@ def cycdeg_grid(shape: tuple[int, int], pix_per_deg: float) -> np.ndarray:
 
 def mtf(rho: np.ndarray, par: HDRVDPParams = DEFAULT_PARAMS) -> np.ndarray:
     """Optical MTF of the eye at spatial frequency ``rho`` (cpd): sum_k a_k exp(-b_k rho)."""
-    out = np.zeros_like(rho, dtype=np.float64)
-    for a, b in zip(par.mtf_params_a, par.mtf_params_b):
-        out = out + a * np.exp(-b * rho)
-    return out
-
-
-def ncsf_params(lum: np.ndarray, par: HDRVDPParams = DEFAULT_PARAMS) -> np.ndarray:
-    """CSF shape parameters (n x 4) for adapting luminances ``lum`` (cd/m^2): linear interpolation
-    over log10(csf_lums), clamped to the fitted range."""
-    lum_lut = np.log10(np.asarray(par.csf_lums))
-    log_lum = np.clip(np.log10(np.atleast_1d(np.asarray(lum, dtype=np.float64))), lum_lut[0], lum_lut[-1])
-    tab = par.csf_params_array()
-    return np.stack([np.interp(log_lum, lum_lut, tab[:, k + 1]) for k in range(4)], axis=-1)
-
-
-def ncsf_from_params(rho: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Neural CSF for frequency ``rho`` (cpd) with parameters ``p[..., 0:4]`` (broadcast):
-
-    S = p4 / sqrt( (1 + (p1 rho)^p2) / (1 - exp(-(rho/7)^2))^p3 )
-
-    S(0) = 0 (MATLAB reaches it through 1/Inf).
-    """
-    with np.errstate(divide="ignore"):
-        a = 1.0 + (p[..., 0] * rho) ** p[..., 1]
-        b = 1.0 / (1.0 - np.exp(-((rho / 7.0) ** 2))) ** p[..., 2]
-        return p[..., 3] * 1.0 / (a * b) ** 0.5
+    return mtf_sum(rho, par.mtf_params_a, par.mtf_params_b)
 
 
 def ncsf(rho: np.ndarray | float, lum: np.ndarray | float, par: HDRVDPParams = DEFAULT_PARAMS) -> np.ndarray:
     """``hdrvdp_ncsf(rho, lum)``: one of rho/lum is a scalar or both broadcast; returns float64."""
-    p = ncsf_params(lum, par)  # (n, 4)
+    p = ncsf_params(lum, par.csf_lums, par.csf_params)  # (n, 4)
     rho = np.asarray(rho, dtype=np.float64)
     if p.shape[0] == 1:
         return ncsf_from_params(rho, p[0])
     return ncsf_from_params(rho, p)
 
 
-def joint_rod_cone_sens(la: np.ndarray, par: HDRVDPParams = DEFAULT_PARAMS) -> np.ndarray:
-    """``hdrvdp_joint_rod_cone_sens``: absolute sensitivity at adapting luminance ``la`` (cd/m^2)."""
-    s = par.csf_sa
-    return s[0] * ((s[1] / la) ** s[2] + 1.0) ** -s[3]
-
-
-def rod_sens(la: np.ndarray, par: HDRVDPParams = DEFAULT_PARAMS) -> np.ndarray:
-    """``hdrvdp_rod_sens``: rod sensitivity at adapting luminance ``la`` (cd/m^2)."""
-    peak_l, low_s, low_exp, high_s, high_exp, sens = par.csf_sr_par
-    out = np.zeros_like(la)
-    hi = la > peak_l
-    out[hi] = np.exp(-(np.abs(np.log10(la[hi] / peak_l)) ** high_exp) / high_s)
-    out[~hi] = np.exp(-(np.abs(np.log10(la[~hi] / peak_l)) ** low_exp) / low_s)
-    return out * 10.0**sens
-
-
+# Not v3's JND integration on purpose: 2.2.2 integrates 1/(L/S) L ln 10 (3.0.7: S ln 10; other round-off)
 def _jnd_space(log_l: np.ndarray, s: np.ndarray) -> np.ndarray:
     """``build_jndspace_from_S``: cumulative trapezoid of dL = S ln(10) over log10 luminance."""
     lum = 10.0**log_l
@@ -122,11 +78,7 @@ def photoreceptor_luts(par: HDRVDPParams = DEFAULT_PARAMS) -> tuple[np.ndarray, 
     The LUTs already include ``sensitivity_correction`` (MATLAB multiplies pn.jnd by it after
     reading the cache).
     """
-    c_l = 10.0 ** matlab_linspace(-5.0, 5.0, 2048)  # logspace(-5, 5, 2048)
-    s_a = joint_rod_cone_sens(c_l, par)
-    s_r = rod_sens(c_l, par) * 10.0**par.rod_sensitivity
-    s_c = 0.5 * np.interp(np.minimum(c_l * 2.0, c_l[-1]), c_l, np.maximum(s_a - s_r, 1e-3))
-    y = np.log10(c_l)
+    y, s_c, s_r = photoreceptor_sensitivities(par.csf_sa, par.csf_sr_par, par.rod_sensitivity)
     cone = _jnd_space(y, s_c) * par.sensitivity_correction
     rod = _jnd_space(y, s_r) * par.sensitivity_correction
     for a in (y, cone, rod):

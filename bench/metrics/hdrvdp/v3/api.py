@@ -27,8 +27,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from bench.metrics.hdrvdp.v2.api import no_tf32, to_chw, torch_dtype  # shared input plumbing
-from bench.metrics.hdrvdp.v3.params import TASKS, canonical_task, params_for
+from bench.metrics.hdrvdp.common import (
+    check_image_values,
+    check_pair,
+    first_result,
+    no_tf32,
+    to_chw,
+    to_hwc,
+    torch_dtype,
+)
+from bench.metrics.hdrvdp.v3.params import canonical_task, params_for
 from bench.metrics.hdrvdp.v3.pipeline import HDRVDP3Maps, compute, get_plan
 from bench.metrics.hdrvdp.v3.spectral import DISPLAYS, itu_to_native
 from itmn.errors import ImageError
@@ -50,6 +58,8 @@ ENCODINGS = tuple(v[0] for v in _ENCODINGS.values())
 #: out-of-gamut clamp of the converted images (fix_out_of_gamut in hdrvdp3.m)
 GAMUT_MIN = 1e-6
 MTF_KINDS = ("hdrvdp", "none")
+#: smallest image side (pixels) accepted before the pyramid's own check (3.0.7 takes 16, 2.2.2 17)
+MIN_SIDE = 16
 
 
 def hdrvdp_version() -> float:
@@ -174,6 +184,10 @@ def config_string(
     """``hdrvdp3 3.0.7-port | quality | rgb-bt.709 | ppd=30 | protocol v1``; options that differ
     from the original's defaults are added before the protocol."""
     o = _options(task, color_encoding, rgb_display, surround, age, mtf, sensitivity_correction)
+    return _config(o, ppd, protocol)
+
+
+def _config(o: _Options, ppd: float, protocol: str | Protocol | None = None) -> str:
     parts = [f"hdrvdp3 {HDRVDP3_VERSION}-port", o.task, o.encoding, f"ppd={ppd:.10g}"]
     default_display = _ENCODINGS[o.encoding.lower()][2]
     if o.n_channels == 3 and o.display != default_display:
@@ -236,31 +250,8 @@ def hdrvdp3(
     r = to_chw(ref, "ref", o.encoding, o.n_channels)
     if backend != "native":
         return _original(t, r, ppd, o, backend, return_maps, check_values)
-    out = hdrvdp3_batch(
-        t[None],
-        r[None],
-        task=o.task,
-        color_encoding=o.encoding,
-        ppd=ppd,
-        rgb_display=rgb_display,
-        surround=surround,
-        age=age,
-        mtf=mtf,
-        sensitivity_correction=sensitivity_correction,
-        dtype=dtype,
-        device=device,
-        return_maps=return_maps,
-        check_values=check_values,
-    )
-    return HDRVDP3Result(
-        Q=float(out.Q[0]),
-        Q_JOD=float(out.Q_JOD[0]),
-        P_det=float(out.P_det[0]),
-        C_max=float(out.C_max[0]),
-        P_map=None if out.P_map is None else out.P_map[0].cpu().numpy(),
-        C_map=None if out.C_map is None else out.C_map[0].cpu().numpy(),
-        task=out.task,
-        config=out.config,
+    return first_result(
+        HDRVDP3Result, _batch(o, t[None], r[None], ppd, dtype, device, return_maps, check_values)
     )
 
 
@@ -282,16 +273,11 @@ def _original(
             "the original HDR-VDP 3 runs with its default options only (rgb_display, surround, age, mtf, sensitivity_correction)"
         )
     _check_ppd(ppd)
-    _check_pair(t[None], r[None], o)
+    check_pair(t[None], r[None], o.n_channels, o.encoding, MIN_SIDE)
     _check_values(t[None], r[None], o, check_values)
-
-    def hwc(x: torch.Tensor) -> np.ndarray:
-        a = x.detach().cpu().double().numpy()
-        return a[0] if a.shape[0] == 1 else np.moveaxis(a, 0, -1)
-
     res = hdrvdp3_original(
-        hwc(t),
-        hwc(r),
+        to_hwc(t),
+        to_hwc(r),
         task=o.task,
         ppd=ppd,
         color_encoding=o.encoding,
@@ -331,10 +317,24 @@ def hdrvdp3_batch(
     ``luminance``) in absolute cd/m^2. Computed on ``device`` (default: the tensors' device) in
     ``dtype`` (default float32, or float64 for float64 inputs). Results stay on the device."""
     o = _options(task, color_encoding, rgb_display, surround, age, mtf, sensitivity_correction)
+    return _batch(o, test, ref, ppd, dtype, device, return_maps, check_values)
+
+
+def _batch(
+    o: _Options,
+    test: torch.Tensor,
+    ref: torch.Tensor,
+    ppd: float,
+    dtype: str | torch.dtype | None,
+    device: str | torch.device | None,
+    return_maps: bool,
+    check_values: bool,
+) -> HDRVDP3BatchResult:
+    """:func:`hdrvdp3_batch` with its options checked (:func:`_options`)."""
     _check_ppd(ppd)
     tdt = torch_dtype(dtype, test)
     dev = torch.device(device) if device is not None else test.device
-    _check_pair(test, ref, o)
+    check_pair(test, ref, o.n_channels, o.encoding, MIN_SIDE)
     test = test.to(device=dev, dtype=tdt)
     ref = ref.to(device=dev, dtype=tdt)
     _check_values(test, ref, o, check_values)
@@ -376,16 +376,7 @@ def hdrvdp3_batch(
         P_map=res.P_map if return_maps else None,
         C_map=res.C_map if return_maps else None,
         task=o.task,
-        config=config_string(
-            o.task,
-            o.encoding,
-            ppd,
-            rgb_display=rgb_display,
-            surround=surround,
-            age=age,
-            mtf=mtf,
-            sensitivity_correction=sensitivity_correction,
-        ),
+        config=_config(o, ppd),
     )
 
 
@@ -397,58 +388,12 @@ def _check_ppd(ppd: float) -> None:
         )
 
 
-def _check_pair(test: torch.Tensor, ref: torch.Tensor, o: _Options) -> None:
-    for name, x in (("test", test), ("ref", ref)):
-        if not isinstance(x, torch.Tensor):
-            raise ImageError(name, f"object of type {type(x).__name__}", "a torch tensor N x C x H x W")
-        if x.ndim != 4 or x.shape[1] != o.n_channels:
-            raise ImageError(
-                name,
-                f"tensor of shape {tuple(x.shape)} for color encoding {o.encoding!r}",
-                f"N x {o.n_channels} x H x W",
-            )
-        if not x.is_floating_point():
-            raise ImageError(name, f"tensor of dtype {x.dtype}", "a floating-point tensor")
-    if test.shape != ref.shape:
-        raise ImageError(
-            "test/ref", f"shapes differ: test {tuple(test.shape)}, ref {tuple(ref.shape)}", "equal shapes"
-        )
-    h, w = test.shape[-2:]
-    if h < 16 or w < 16:
-        raise ImageError(
-            "test/ref", f"image of {h} x {w} pixels", "at least 16 x 16 (one steerable-pyramid level)"
-        )
-
-
 def _check_values(test: torch.Tensor, ref: torch.Tensor, o: _Options, plausibility: bool) -> None:
-    """Non-finite and negative values are errors; so is a test image whose maximum (G channel,
-    or the luminance) is <= 1 cd/m^2 when ``plausibility`` (check_if_values_plausible of
-    hdrvdp3.m, a warning there). One host synchronisation per call."""
-    rows = [torch.stack(torch.aminmax(x)) for x in (test, ref)]
-    probe = None
-    if plausibility:
-        probe = test[:, 1 if o.n_channels == 3 else 0].amax(dim=(-2, -1))
-        rows.append(torch.stack([probe.amin(), probe.argmin().to(probe.dtype)]))
-    vals = torch.stack(rows).double().cpu().tolist()
-    for (lo, hi), name, x in zip(vals, ("test", "ref"), (test, ref)):
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            bad = int((~torch.isfinite(x)).sum())
-            raise ImageError(name, f"{bad} non-finite (NaN/Inf) values", "finite values")
-        if lo < 0:
-            raise ImageError(
-                name, f"negative values (minimum {lo:.6g})", f"non-negative values for {o.encoding!r}"
-            )
-    if probe is not None and vals[2][0] <= 1:
-        peak, idx = vals[2][0], int(vals[2][1])
-        what = "luminance" if o.n_channels == 1 else "G value"
-        where = f" of image {idx} in the batch" if test.shape[0] > 1 else ""
-        raise ImageError(
-            "test",
-            f"maximum {what}{where} is {peak:.6g} cd/m^2 (<= 1) for {o.encoding!r}; "
-            f"values range {vals[0][0]:.6g}..{vals[0][1]:.6g}",
-            "absolute luminance in cd/m^2, not values scaled to [0, 1] (HDR-VDP's plausibility "
-            "check; pass check_values=False for a genuinely dark scene)",
-        )
+    """:func:`bench.metrics.hdrvdp.common.check_image_values`; the plausibility probe is the G channel,
+    or the luminance (check_if_values_plausible of hdrvdp3.m)."""
+    probe = test[:, 1 if o.n_channels == 3 else 0].amax(dim=(-2, -1)) if plausibility else None
+    what = "luminance" if o.n_channels == 1 else "G value"
+    check_image_values(test, ref, o.encoding, probe, what)
 
 
 def _encode(x: torch.Tensor, o: _Options) -> torch.Tensor:
@@ -459,16 +404,3 @@ def _encode(x: torch.Tensor, o: _Options) -> torch.Tensor:
         return x
     m = torch.tensor(itu_to_native(key, o.display), dtype=x.dtype, device=x.device)
     return torch.clamp(torch.einsum("ij,njhw->nihw", m, x), min=GAMUT_MIN)
-
-
-__all__ = [
-    "ENCODINGS",
-    "HDRVDP3_VERSION",
-    "HDRVDP3BatchResult",
-    "HDRVDP3Result",
-    "TASKS",
-    "config_string",
-    "hdrvdp3",
-    "hdrvdp3_batch",
-    "hdrvdp_version",
-]

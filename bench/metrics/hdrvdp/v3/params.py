@@ -17,18 +17,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-_MTF_OLD = (0.061466549455263, 0.99727370023777070)  # "old parametrization of MTF"
+from bench.metrics.hdrvdp.common import MTF_PARAMS_A, MTF_PARAMS_B, MaskingExponents, tuple2d
 
 #: the tasks of hdrvdp3() this port implements ('civdm' and 'simulate' are not ported)
 TASKS = ("side-by-side", "flicker", "detection", "quality")
 
 
-def _tuple2d(rows: list[list[float]]) -> tuple[tuple[float, ...], ...]:
-    return tuple(tuple(r) for r in rows)
-
-
 @dataclass(frozen=True)
-class HDRVDP3Params:
+class HDRVDP3Params(MaskingExponents):
     """``metric_par`` of HDR-VDP 3.0.7 for one task (only the fields the default path reads)."""
 
     task: str
@@ -58,7 +54,7 @@ class HDRVDP3Params:
     csf_sa: tuple[float, ...] = (315.98, 6.7977, 1.6008, 0.25534)
     csf_sr: tuple[float, ...] = (1.1732, 1.32, 1.095, 0.5547, 2.9899, 1.8)
     # neural CSF refitted 19/04/2020: one row per adapting luminance in csf_lums, columns 2..5 used
-    csf_params: tuple[tuple[float, ...], ...] = _tuple2d(
+    csf_params: tuple[tuple[float, ...], ...] = tuple2d(
         [
             [0.699404, 1.26181, 4.27832, 0.361902, 3.11914],
             [1.00865, 0.893585, 4.27832, 0.361902, 2.18938],
@@ -71,13 +67,8 @@ class HDRVDP3Params:
     )
     csf_lums: tuple[float, ...] = (0.0002, 0.002, 0.02, 0.2, 2.0, 20.0, 150.0)
     # optical MTF of the eye ('hdrvdp'): sum_k a_k exp(-b_k rho), rho in cpd
-    mtf_params_a: tuple[float, ...] = (
-        _MTF_OLD[1] * 0.426,
-        _MTF_OLD[1] * 0.574,
-        (1 - _MTF_OLD[1]) * _MTF_OLD[0],
-        (1 - _MTF_OLD[1]) * (1 - _MTF_OLD[0]),
-    )
-    mtf_params_b: tuple[float, ...] = (0.028, 0.37, 37.0, 360.0)
+    mtf_params_a: tuple[float, ...] = MTF_PARAMS_A
+    mtf_params_b: tuple[float, ...] = MTF_PARAMS_B
     # quality: hdrvdp3.m maps the Minkowski-pooled error to Q and Q_JOD with these constants
     quality_floor: float = -4.0
     quality_max: float = 10.0
@@ -91,27 +82,9 @@ class HDRVDP3Params:
         return self.base_sensitivity_correction
 
     @property
-    def p(self) -> float:
-        """Masking excitation exponent (10**mask_p)."""
-        return 10.0**self.mask_p
-
-    @property
-    def q(self) -> float:
-        """Masking inhibition exponent (10**mask_q)."""
-        return 10.0**self.mask_q
-
-    @property
-    def pf(self) -> float:
-        """Exponent of the psychometric function applied to D, relative to p."""
-        return 10.0**self.psych_func_slope / self.p
-
-    @property
     def do_mask_xn(self) -> bool:
         """Masking across neighbouring bands is skipped when its gain is below 10^-10."""
         return self.mask_xn > -10
-
-    def csf_params_array(self) -> list[list[float]]:
-        return [list(r) for r in self.csf_params]
 
 
 # Fitted to LocVisVC using HDR-VDP-3.0.6 (24/05/2020); 'quality' uses the same numbers.

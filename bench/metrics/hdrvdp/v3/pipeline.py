@@ -19,9 +19,17 @@ from functools import lru_cache
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from bench.metrics.hdrvdp.v2.imresize import Resizer
+from bench.metrics.hdrvdp.common import (
+    interp_rows,
+    interp_uniform,
+    mutual_masking,
+    ncsf_shape_torch,
+    neighbour_orientations,
+    pos_pow,
+    total_pooling,
+)
+from bench.metrics.hdrvdp.v2.imresize import band_resizers
 from bench.metrics.hdrvdp.v3.dct import symmetric_filter
 from bench.metrics.hdrvdp.v3.gauss import Gauss, conv_fft_half
 from bench.metrics.hdrvdp.v3.params import HDRVDP3Params
@@ -128,14 +136,7 @@ class Plan:
         bb = self.band_sizes[-1]
         self.rho_bb = t(cycdeg_grid(bb, self.band_freq[-1] * 2 * 2), f64)
         # resizers: full image -> band (log_La, difference mask); neighbour bands -> band (masking)
-        sizes = self.band_sizes
-        self.to_band = [Resizer(hw, s, dtype, device) for s in sizes]
-        self.from_finer = [None] + [
-            Resizer(sizes[b - 1], sizes[b], dtype, device) for b in range(1, self.n_bands)
-        ]
-        self.from_coarser = [
-            Resizer(sizes[b + 1], sizes[b], dtype, device) for b in range(self.n_bands - 1)
-        ] + [None]
+        self.to_band, self.from_finer, self.from_coarser = band_resizers(hw, self.band_sizes, dtype, device)
         # pooling Gaussians (fast_gauss with zero padding)
         si_sigma = 10.0**par.si_sigma * self.ppd
         self.sprob_gauss = Gauss(hw, si_sigma, True, "zero", dtype, device) if par.do_sprob_sum else None
@@ -205,12 +206,7 @@ class Plan:
 
     def csf_at(self, b: int, log_la: torch.Tensor) -> torch.Tensor:
         """``interp1(csf_log_la, CSF.S(:, b), log_La_rs)`` (linear; log_La_rs within the table)."""
-        tab = self.csf_tables[b]
-        pos = (log_la - self.csf_log0) / self.csf_dlog
-        idx = torch.clamp(pos.floor(), 0, tab.numel() - 2)
-        i = idx.long()
-        lo, hi = tab[i], tab[i + 1]
-        return lo + (hi - lo) * (pos - idx)
+        return interp_uniform(self.csf_tables[b], log_la, self.csf_log0, self.csf_dlog)
 
     def base_band_threshold(self, bb_diff: torch.Tensor, log_la_rs: torch.Tensor) -> torch.Tensor:
         """N_nCSF of the base band (N, float64): 1 / ncsf(rho_dom, 10^mean(log_La_rs)) where rho_dom
@@ -233,13 +229,9 @@ def ncsf_torch(rho: torch.Tensor, lum: torch.Tensor, par: HDRVDP3Params, mtf_kin
     lum_lut = torch.log10(torch.tensor(par.csf_lums, dtype=torch.float64, device=dev))
     tab = torch.tensor(par.csf_params, dtype=torch.float64, device=dev)[:, 1:5]
     log_lum = torch.clamp(torch.log10(lum.double()), lum_lut[0], lum_lut[-1])
-    i = torch.clamp(torch.searchsorted(lum_lut, log_lum.contiguous(), right=True) - 1, 0, lum_lut.numel() - 2)
-    frac = ((log_lum - lum_lut[i]) / (lum_lut[i + 1] - lum_lut[i]))[..., None]
-    p = tab[i] + (tab[i + 1] - tab[i]) * frac
+    p = interp_rows(log_lum, lum_lut, tab)
     rho = rho.double()
-    a = 1.0 + (p[..., 0] * rho) ** p[..., 1]
-    b = 1.0 / (1.0 - torch.exp(-((rho / 7.0) ** 2))) ** p[..., 2]
-    s = p[..., 3] * 1.0 / (a * b) ** 0.5
+    s = ncsf_shape_torch(rho, [p[..., k] for k in range(4)])
     if mtf_kind == "hdrvdp":
         m = torch.zeros_like(rho)
         for ak, bk in zip(par.mtf_params_a, par.mtf_params_b):
@@ -252,9 +244,7 @@ def ncsf_torch(rho: torch.Tensor, lum: torch.Tensor, par: HDRVDP3Params, mtf_kin
     return s
 
 
-@lru_cache(maxsize=8)
-def _cached_plan(hw, ppd, par, spectra, pad, mtf_kind, dtype, device) -> Plan:
-    return Plan(hw, ppd, par, spectra, pad, mtf_kind, dtype, device)
+_cached_plan = lru_cache(maxsize=8)(Plan)
 
 
 def get_plan(
@@ -273,32 +263,12 @@ def get_plan(
     )
 
 
-def _pow(x: torch.Tensor, e: float) -> torch.Tensor:
-    """x^e for x >= 0 as exp(e log x) (0 -> 0 for e > 0, inf -> inf)."""
-    return torch.exp(torch.log(x).mul_(e))
-
-
 def _sign_pow(x: torch.Tensor, e: float) -> torch.Tensor:
-    """sign(x) |x|^e."""
-    return _pow(x.abs(), e).mul_(torch.sign(x))
+    """sign(x) |x|^e (v2's is x |x|^(e-1), for e > 1 only: other round-off, kept)."""
+    return pos_pow(x.abs(), e).mul_(torch.sign(x))
 
 
-def _mutual_masking(t: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
-    """min(|T|, |R|) averaged over 3 x 3 neighbours with zero padding (``conv2(m, ones(3)/9, 'same')``)."""
-    m = F.pad(torch.minimum(t.abs(), r.abs()), (1, 1, 1, 1))
-    rows = m[..., :-2, :] + m[..., 1:-1, :] + m[..., 2:, :]
-    return (rows[..., :-2] + rows[..., 1:-1] + rows[..., 2:]).mul_(1.0 / 9.0)
-
-
-def _orient(m: torch.Tensor, n_orient: int) -> torch.Tensor:
-    """Orientations 1..n_orient of a neighbour's masking signal (``get_band``'s ``min(o, sz)``)."""
-    if m.shape[1] == n_orient:
-        return m
-    if m.shape[1] == 1:
-        return m.expand(-1, n_orient, -1, -1)
-    return m[:, :n_orient]
-
-
+# Not v2's compute on purpose: 3.0.7 changed band normalisation, masking, the base band and Q pooling
 def compute(plan: Plan, test: torch.Tensor, ref: torch.Tensor, surround: torch.Tensor | None) -> HDRVDP3Maps:
     """HDR-VDP 3.0.7 of N pairs. test, ref: N x C x H x W in the plan's dtype/device (native
     display RGB or luminance, cd/m^2, already clamped out of gamut); surround: N x C cd/m^2, or
@@ -333,7 +303,7 @@ def compute(plan: Plan, test: torch.Tensor, ref: torch.Tensor, surround: torch.T
     p_exc, q, pf = par.p, par.q, par.pf
     k_self, k_xo, k_xn = 10.0**par.mask_self, 10.0**par.mask_xo, 10.0**par.mask_xn
     do_xn = par.do_mask_xn
-    masks = [_mutual_masking(r + d, r) for r, d in zip(b_ref, b_diff)]
+    masks = [mutual_masking(r + d, r) for r, d in zip(b_ref, b_diff)]
     d_bands: list[torch.Tensor] = []
     q_err = torch.zeros(n, dtype=torch.float64, device=test.device)
     mink = par.minkowski_p
@@ -346,34 +316,36 @@ def compute(plan: Plan, test: torch.Tensor, ref: torch.Tensor, surround: torch.T
             thr_2p = (thr ** (2 * p_exc)).to(dt)[:, None, None, None]
         else:
             csf = plan.csf_at(b, log_la_rs)  # N_nCSF = 1 / CSF
-            thr_2p = _pow(csf, -2 * p_exc)
+            thr_2p = pos_pow(csf, -2 * p_exc)
         self_mask = masks[b]
-        acc = _pow(self_mask, q) * k_self
+        acc = pos_pow(self_mask, q) * k_self
         if n_orient > 1:  # cross-orientation masking
-            acc = acc + _pow(torch.clamp(self_mask.sum(dim=1, keepdim=True) - self_mask, min=0), q) * k_xo
+            acc = acc + pos_pow(torch.clamp(self_mask.sum(dim=1, keepdim=True) - self_mask, min=0), q) * k_xo
         if do_xn:
             mask_xn = None
             if b > 0:
-                mask_xn = torch.clamp(plan.from_finer[b](_orient(masks[b - 1], n_orient)), min=0)
+                mask_xn = torch.clamp(
+                    plan.from_finer[b](neighbour_orientations(masks[b - 1], n_orient)), min=0
+                )
             if b < nb - 2:
-                coarser = torch.clamp(plan.from_coarser[b](_orient(masks[b + 1], n_orient)), min=0)
+                coarser = torch.clamp(
+                    plan.from_coarser[b](neighbour_orientations(masks[b + 1], n_orient)), min=0
+                )
                 mask_xn = coarser if mask_xn is None else mask_xn + coarser
             if mask_xn is not None:
-                acc = acc + _pow(mask_xn, q) * k_xn
+                acc = acc + pos_pow(mask_xn, q) * k_xn
         # D = sign_pow(diff, p) / sqrt(N_nCSF^(2p) + N_mask^2)
         d = _sign_pow(b_diff[b], p_exc).mul_(torch.rsqrt(acc.mul_(acc).add_(thr_2p)))
         d_bands.append(_sign_pow(d, pf).mul_(2.0**b))  # set_band multiplies by band_norm
         # quality: Minkowski (p = 0.8) mean over the pixels that differ, per orientation
         d_p = (d * la_mask[:, 1:2]).double()
         numel = d_p.shape[-2] * d_p.shape[-1]
-        m = (_pow(d_p.abs(), mink) / numel).sum(dim=(-2, -1)) ** (1.0 / mink)  # N x O
+        m = (pos_pow(d_p.abs(), mink) / numel).sum(dim=(-2, -1)) ** (1.0 / mink)  # N x O
         q_err = q_err + m.sum(dim=1) / nb
 
     s_map = plan.pyr.reconstruct(d_bands).abs()
-    if par.do_spatial_total_pooling:
-        s_sum = s_map.sum(dim=(-2, -1), keepdim=True, dtype=torch.float64)
-        s_max = s_map.amax(dim=(-2, -1), keepdim=True)
-        s_map = (s_sum / (s_max + 1e-12)).to(dt) * s_map
+    if par.do_spatial_total_pooling:  # 2.2.2 always pools so; 3.0.7 only for 'detection'
+        s_map = total_pooling(s_map)
     p_map = 1.0 - torch.exp(math.log(0.5) * s_map)
     if plan.sprob_gauss is not None:  # spatial probability summation
         p_map = 1.0 - torch.exp(plan.sprob_gauss(torch.log(1.0 - p_map + 1e-4)))

@@ -25,42 +25,12 @@ values as matlabPyrTools' sp0Filters.m / sp3Filters.m (checked equal to the 3.0.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-FILTERS = {"sp0Filters": "sp0_filters", "sp3Filters": "sp3_filters"}
-
-
-@lru_cache(maxsize=2)
-def load_filters(name: str) -> dict[str, np.ndarray]:
-    """lo0filt, hi0filt, lofilt (2-D) and bfilts (n_orient x k x k, MATLAB column-major reshape)."""
-    from pyrtools.pyramids.filters import parse_filter  # ~2 s import; needed once
-
-    if name not in FILTERS:
-        raise ValueError(f"unknown steerable pyramid filters {name!r} (expected one of {tuple(FILTERS)})")
-    f = parse_filter(FILTERS[name], normalize=False)
-    b = np.asarray(f["bfilts"], dtype=np.float64)
-    n = int(round(math.sqrt(b.shape[0])))
-    bands = np.stack([b[:, k].reshape(n, n, order="F") for k in range(b.shape[1])])
-    return {
-        "lo0filt": np.asarray(f["lo0filt"], dtype=np.float64),
-        "hi0filt": np.asarray(f["hi0filt"], dtype=np.float64),
-        "lofilt": np.asarray(f["lofilt"], dtype=np.float64),
-        "bfilts": bands,
-    }
-
-
-def max_pyr_height(hw: tuple[int, int], filt_size: int) -> int:
-    """``maxPyrHt(size, [k k])`` for a 2-D image: halvings (floor) while both sides are >= k."""
-    h, w = hw
-    height = 0
-    while h >= filt_size and w >= filt_size:
-        height += 1
-        h, w = h // 2, w // 2
-    return height
+from bench.metrics.hdrvdp.common import embed_filter, fast_fft_len, load_filters, max_pyr_height, reflect_pad
 
 
 def pyramid_height(hw: tuple[int, int], ppd: float, filters: str) -> int:
@@ -69,19 +39,7 @@ def pyramid_height(hw: tuple[int, int], ppd: float, filters: str) -> int:
     return min(math.ceil(math.log2(ppd)) - 2, max_pyr_height(hw, k))
 
 
-def _embed(filt: np.ndarray, size: int) -> np.ndarray:
-    """Centre an odd k x k filter in size x size zeros (same centre, same result)."""
-    k = filt.shape[0]
-    o = (size - k) // 2
-    out = np.zeros((size, size))
-    out[o : o + k, o : o + k] = filt
-    return out
-
-
-def _reflect(x: torch.Tensor, p: int) -> torch.Tensor:
-    return F.pad(x, (p, p, p, p), mode="reflect") if p else x
-
-
+# Not v2.steerpyr's on purpose: 3.0.7's upConv is rconv2 of the zero-inserted signal (2.2.2: MEX edge rule)
 class SteerablePyramid:
     """Build and reconstruct the pyramid of one image size / filter set / dtype / device, with
     direct convolutions (``conv2d``): the readable statement of the semantics, checked against
@@ -115,13 +73,15 @@ class SteerablePyramid:
         # analysis: correlation with the filter (conv2d); hi0 and lo0 share one call
         k0 = max(f["hi0filt"].shape[0], f["lo0filt"].shape[0])
         self.p0 = k0 // 2
-        self.top = t(np.stack([_embed(f["hi0filt"], k0), _embed(f["lo0filt"], k0)]))[:, None]
+        self.top = t(np.stack([embed_filter(f["hi0filt"], k0), embed_filter(f["lo0filt"], k0)]))[:, None]
         self.pb = f["bfilts"].shape[-1] // 2
         self.bands = t(f["bfilts"])[:, None]
         self.pl = f["lofilt"].shape[0] // 2
         self.lo = t(f["lofilt"])[None, None]
         # synthesis: true convolution = correlation with the flipped filter
-        self.top_syn = t(np.stack([_embed(f["hi0filt"], k0), _embed(f["lo0filt"], k0)])[:, ::-1, ::-1])[None]
+        self.top_syn = t(
+            np.stack([embed_filter(f["hi0filt"], k0), embed_filter(f["lo0filt"], k0)])[:, ::-1, ::-1]
+        )[None]
         self.bands_syn = t(f["bfilts"][:, ::-1, ::-1])[None]
         self.lo_syn = t(f["lofilt"][::-1, ::-1])[None, None]
         for (h, w), k in ((self.level_sizes[-1], self.lo.shape[-1]), (self.hw, k0)):
@@ -130,12 +90,12 @@ class SteerablePyramid:
 
     def build(self, im: torch.Tensor) -> list[torch.Tensor]:
         """``buildSpyr(im, height, filters)``; im: B x H x W."""
-        y = F.conv2d(_reflect(im[:, None], self.p0), self.top)
+        y = F.conv2d(reflect_pad(im[:, None], self.p0), self.top)
         out = [y[:, :1]]
         lo = y[:, 1:2]
         for _ in range(self.height):
-            out.append(F.conv2d(_reflect(lo, self.pb), self.bands))
-            lo = F.conv2d(_reflect(lo, self.pl), self.lo, stride=2)
+            out.append(F.conv2d(reflect_pad(lo, self.pb), self.bands))
+            lo = F.conv2d(reflect_pad(lo, self.pl), self.lo, stride=2)
         out.append(lo)
         return out
 
@@ -146,24 +106,11 @@ class SteerablePyramid:
             lh, lw = self.level_sizes[lev]
             up = res.new_zeros(res.shape[0], 1, lh, lw)
             up[..., ::2, ::2] = res
-            res = F.conv2d(_reflect(up, self.pl), self.lo_syn) + F.conv2d(
-                _reflect(bands[lev + 1], self.pb), self.bands_syn
+            res = F.conv2d(reflect_pad(up, self.pl), self.lo_syn) + F.conv2d(
+                reflect_pad(bands[lev + 1], self.pb), self.bands_syn
             )
         stacked = torch.cat([bands[0], res], dim=1)
-        return F.conv2d(_reflect(stacked, self.p0), self.top_syn)[:, 0]
-
-
-def fast_fft_len(n: int) -> int:
-    """Smallest 7-smooth integer (2^a 3^b 5^c 7^d) >= n: sizes pocketfft and cuFFT do fast."""
-    m = max(int(n), 1)
-    while True:
-        k = m
-        for p in (2, 3, 5, 7):
-            while k % p == 0:
-                k //= p
-        if k == 1:
-            return m
-        m += 1
+        return F.conv2d(reflect_pad(stacked, self.p0), self.top_syn)[:, 0]
 
 
 class FFTSteerablePyramid(SteerablePyramid):
@@ -189,8 +136,10 @@ class FFTSteerablePyramid(SteerablePyramid):
         h, w = self.hw
         self.top_len = (fast_fft_len(h + k0 - 1), fast_fft_len(w + k0 - 1))
         self.level_len = [(fast_fft_len(a + kl - 1), fast_fft_len(b + kl - 1)) for a, b in self.level_sizes]
-        top = np.stack([_embed(f["hi0filt"], k0), _embed(f["lo0filt"], k0)])
-        lev = np.concatenate([np.stack([_embed(b, kl) for b in f["bfilts"]]), _embed(f["lofilt"], kl)[None]])
+        top = np.stack([embed_filter(f["hi0filt"], k0), embed_filter(f["lo0filt"], k0)])
+        lev = np.concatenate(
+            [np.stack([embed_filter(b, kl) for b in f["bfilts"]]), embed_filter(f["lofilt"], kl)[None]]
+        )
 
         def spectra(filt: np.ndarray, n: tuple[int, int]) -> torch.Tensor:
             t = torch.as_tensor(np.ascontiguousarray(filt), dtype=dtype, device=device)
@@ -207,14 +156,14 @@ class FFTSteerablePyramid(SteerablePyramid):
         h, w = self.hw
         k0, kl = self.k0, self.kl
         n = self.top_len
-        xp = _reflect(im[:, None], k0 // 2)
+        xp = reflect_pad(im[:, None], k0 // 2)
         y = torch.fft.irfft2(torch.fft.rfft2(xp, s=n) * self._top_build, s=n)
         out = [y[:, :1, k0 - 1 : k0 - 1 + h, k0 - 1 : k0 - 1 + w]]
         lo = y[:, 1:2, k0 - 1 : k0 - 1 + h, k0 - 1 : k0 - 1 + w]
         no = self.n_orient
         for lev, (lh, lw) in enumerate(self.level_sizes):
             n = self.level_len[lev]
-            xp = _reflect(lo, kl // 2)
+            xp = reflect_pad(lo, kl // 2)
             y = torch.fft.irfft2(torch.fft.rfft2(xp, s=n) * self._lev_build[lev], s=n)
             out.append(y[:, :no, kl - 1 : kl - 1 + lh, kl - 1 : kl - 1 + lw])
             lo = y[:, no : no + 1, kl - 1 : kl - 1 + lh : 2, kl - 1 : kl - 1 + lw : 2]
@@ -232,10 +181,10 @@ class FFTSteerablePyramid(SteerablePyramid):
             up = res.new_zeros(res.shape[0], 1, lh, lw)
             up[..., ::2, ::2] = res[:, None]
             x = torch.cat([bands[lev + 1], up], dim=1)  # B x (O + 1) x lh x lw
-            spec = (torch.fft.rfft2(_reflect(x, kl // 2), s=n) * self._lev_recon[lev][: no + 1]).sum(dim=1)
+            spec = (torch.fft.rfft2(reflect_pad(x, kl // 2), s=n) * self._lev_recon[lev][: no + 1]).sum(dim=1)
             res = torch.fft.irfft2(spec, s=n)[..., kl - 1 : kl - 1 + lh, kl - 1 : kl - 1 + lw]
         h, w = self.hw
         n = self.top_len
-        x = _reflect(torch.stack([bands[0][:, 0], res], dim=1), k0 // 2)
+        x = reflect_pad(torch.stack([bands[0][:, 0], res], dim=1), k0 // 2)
         spec = (torch.fft.rfft2(x, s=n) * self._top_recon).sum(dim=1)
         return torch.fft.irfft2(spec, s=n)[..., k0 - 1 : k0 - 1 + h, k0 - 1 : k0 - 1 + w]

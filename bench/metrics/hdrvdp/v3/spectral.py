@@ -14,13 +14,12 @@ efficiency, CIE 1931 colour matching functions, display emission spectra, D65) s
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
-#: Wavelength grid of load_spectral_resp.m: linspace(360, 780, (780-360)/1) -> 420 points, step 420/419 nm.
-LAMBDA_NM = np.linspace(360.0, 780.0, 420)
+from bench.metrics.hdrvdp.common import LAMBDA_NM, cone_rod_spectra, load_table, resample_spectrum
+
 #: maximum luminous efficacy (lm/W) hdrvdp multiplies every spectral integral by
 KM = 683.002
 
@@ -44,35 +43,10 @@ _AOD_TL2 = np.array([1.000, 0.583, 0.300, 0.116, 0.033, 0.005] + [0.0] * 20)
 
 
 def _table(name: str) -> np.ndarray:
-    """A comma-separated table from the package's ``tables`` folder as float64 (first column: nm)."""
-    with resources.files("bench.metrics.hdrvdp.v3").joinpath("tables").joinpath(name).open("r") as fh:
-        return np.loadtxt(fh, delimiter=",", dtype=np.float64, ndmin=2)
+    return load_table("bench.metrics.hdrvdp.v3", name)
 
 
-def resample_spectrum(table: np.ndarray, grid: np.ndarray = LAMBDA_NM) -> np.ndarray:
-    """``interp1(D(:,1), D(:,k), lambda, 'pchip', 0)`` for every column k > 1: shape-preserving
-    cubic (SciPy's PchipInterpolator implements MATLAB's derivative and end rules), zero outside
-    the table. Returns len(grid) x (columns - 1)."""
-    x = table[:, 0]
-    out = np.zeros((grid.size, table.shape[1] - 1))
-    inside = (grid >= x[0]) & (grid <= x[-1])
-    for k in range(1, table.shape[1]):
-        out[inside, k - 1] = PchipInterpolator(x, table[:, k], extrapolate=False)(grid[inside])
-    return out
-
-
-@lru_cache(maxsize=1)
-def photoreceptor_sensitivities() -> np.ndarray:
-    """L, M, S cone and rod spectral sensitivities on :data:`LAMBDA_NM` (420 x 4, linear units);
-    the log10 cone table's zero fill is replaced by the smallest value of the whole resampled
-    table before ``10.^``, as in MATLAB."""
-    lms = resample_spectrum(_table("log_cone_smith_pokorny_1975.csv"))
-    lms[lms == 0] = lms.min()
-    lms = 10.0**lms
-    rod = resample_spectrum(_table("cie_scotopic_lum.txt"))
-    return np.concatenate([lms, rod], axis=1)
-
-
+# Not v2's on purpose: the rgb_display spectra of 3.0.7 (and the message naming them)
 @lru_cache(maxsize=8)
 def emission_spectra(name: str) -> np.ndarray:
     """Emission spectra on :data:`LAMBDA_NM`: a display of :data:`DISPLAYS` (420 x 3, R G B) or
@@ -117,13 +91,14 @@ def itu_to_native(encoding: str, display: str) -> np.ndarray:
     return m
 
 
+# Not v2's on purpose: 3.0.7 multiplies by 683.002, filters by the aging lens and normalises L + M
 @lru_cache(maxsize=16)
 def channels_to_lmsr(spectra: str, age: float = 24.0, aod: bool = True) -> np.ndarray:
     """M_img_lmsr: n_channels x 4, ``M[l, k] = trapz(lambda, S_k .* E_l * 683.002)`` with the
     emission E filtered by the aging lens when ``aod``, then divided by the sum of its L and M
     columns, so that an input of all ones gives L + M = 1. ``spectra``: a display name
     (3 channels) or ``d65`` (1 channel; a display's channels would be summed). float64."""
-    sens = photoreceptor_sensitivities()
+    sens = cone_rod_spectra("bench.metrics.hdrvdp.v3")
     emis = emission_spectra(spectra)
     if aod:
         emis = emis * lens_transmission(age)[:, None]

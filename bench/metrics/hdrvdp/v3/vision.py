@@ -16,13 +16,14 @@ import math
 
 import numpy as np
 
-from bench.metrics.hdrvdp.v2.vision import matlab_linspace
+from bench.metrics.hdrvdp.common import mtf_sum, ncsf_from_params, ncsf_params, photoreceptor_sensitivities
 from bench.metrics.hdrvdp.v3.params import HDRVDP3Params
 
 #: sigma of the local adaptation Gaussian in degrees (hdrvdp_local_adapt.m: 10^-0.781367 * ppd pixels)
 LOCAL_ADAPT_SIGMA_DEG = 10.0**-0.781367
 
 
+# Not v2's cycdeg_grid on purpose: 3.0.7's create_cycdeg_image is the mod form (2.2.2: linspace pieces)
 def cycdeg_axis(n: int, pix_per_deg: float) -> np.ndarray:
     """``(mod(1/2 + (0:n-1)/n, 1) - 1/2) * nyquist * 2`` with nyquist = ppd / 2 (cpd)."""
     k0 = np.mod(0.5 + np.arange(n) / n, 1.0) - 0.5
@@ -43,10 +44,7 @@ def mtf(rho: np.ndarray | float, par: HDRVDP3Params, kind: str = "hdrvdp") -> np
         return np.ones_like(rho)
     if kind != "hdrvdp":
         raise ValueError(f"mtf {kind!r} is not ported (expected 'hdrvdp' or 'none')")
-    out = np.zeros_like(rho)
-    for a, b in zip(par.mtf_params_a, par.mtf_params_b):
-        out = out + a * np.exp(-b * rho)
-    return out
+    return mtf_sum(rho, par.mtf_params_a, par.mtf_params_b)
 
 
 def aesl(rho: np.ndarray | float, par: HDRVDP3Params) -> np.ndarray:
@@ -57,15 +55,6 @@ def aesl(rho: np.ndarray | float, par: HDRVDP3Params) -> np.ndarray:
     )
 
 
-def ncsf_params(lum: np.ndarray | float, par: HDRVDP3Params) -> np.ndarray:
-    """CSF parameters (n x 4) at adapting luminances ``lum`` (cd/m^2): ``interp1`` of columns 2..5
-    over log10(csf_lums), log luminance clamped to that range."""
-    lum_lut = np.log10(np.asarray(par.csf_lums, dtype=np.float64))
-    log_lum = np.clip(np.log10(np.atleast_1d(np.asarray(lum, dtype=np.float64))), lum_lut[0], lum_lut[-1])
-    tab = np.asarray(par.csf_params, dtype=np.float64)
-    return np.stack([np.interp(log_lum, lum_lut, tab[:, k + 1]) for k in range(4)], axis=-1)
-
-
 def ncsf(
     rho: np.ndarray | float, lum: np.ndarray | float, par: HDRVDP3Params, mtf_kind: str = "hdrvdp"
 ) -> np.ndarray:
@@ -74,35 +63,15 @@ def ncsf(
     S = p4 / sqrt((1 + (p1 rho)^p2) / (1 - exp(-(rho/7)^2))^p3) / MTF(rho), 0 at rho <= 1e-4,
     times :func:`aesl` (1 at age 24). float64.
     """
-    p = ncsf_params(lum, par)
+    p = ncsf_params(lum, par.csf_lums, par.csf_params)
     rho = np.asarray(rho, dtype=np.float64)
     if p.shape[0] == 1:
         p = p[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a = 1.0 + (p[..., 0] * rho) ** p[..., 1]
-        b = 1.0 / (1.0 - np.exp(-((rho / 7.0) ** 2))) ** p[..., 2]
-        s = p[..., 3] * 1.0 / (a * b) ** 0.5
-    s = s / mtf(rho, par, mtf_kind)
+    s = ncsf_from_params(rho, p) / mtf(rho, par, mtf_kind)  # 3.0.7 only: / MTF, the zero, the age factor
     s = np.where(rho <= 1e-4, 0.0, s)
     if par.do_aesl:
         s = s * aesl(rho, par)
     return s
-
-
-def joint_rod_cone_sens(la: np.ndarray, par: HDRVDP3Params) -> np.ndarray:
-    """``hdrvdp_joint_rod_cone_sens``: csf_sa(1) ((csf_sa(2)/la)^csf_sa(3) + 1)^-csf_sa(4)."""
-    s = par.csf_sa
-    return s[0] * ((s[1] / la) ** s[2] + 1.0) ** -s[3]
-
-
-def rod_sens(la: np.ndarray, par: HDRVDP3Params) -> np.ndarray:
-    """``hdrvdp_rod_sens``: exp(-|log10(la/peak)|^e / s) on each side of the peak, times 10^csf_sr(6)."""
-    peak_l, low_s, low_exp, high_s, high_exp, sens = par.csf_sr
-    out = np.zeros_like(la)
-    hi = la > peak_l
-    out[hi] = np.exp(-(np.abs(np.log10(la[hi] / peak_l)) ** high_exp) / high_s)
-    out[~hi] = np.exp(-(np.abs(np.log10(la[~hi] / peak_l)) ** low_exp) / low_s)
-    return out * 10.0**sens
 
 
 def _cumtrapz(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -117,11 +86,7 @@ def photoreceptor_luts(par: HDRVDP3Params) -> tuple[np.ndarray, np.ndarray, np.n
     s_C = 0.5 interp1(c_l, max(s_A - s_R, 1e-3), min(2 c_l, c_l(end))) (linear in luminance).
     Both LUTs are multiplied by 10^sensitivity_correction, as MATLAB does after its cache.
     """
-    c_l = 10.0 ** matlab_linspace(-5.0, 5.0, 2048)
-    s_a = joint_rod_cone_sens(c_l, par)
-    s_r = rod_sens(c_l, par) * 10.0**par.rod_sensitivity
-    s_c = 0.5 * np.interp(np.minimum(c_l * 2.0, c_l[-1]), c_l, np.maximum(s_a - s_r, 1e-3))
-    y = np.log10(c_l)
+    y, s_c, s_r = photoreceptor_sensitivities(par.csf_sa, par.csf_sr, par.rod_sensitivity)
     gain = 10.0**par.sensitivity_correction
     cone = _cumtrapz(y, s_c * math.log(10.0)) * gain
     rod = _cumtrapz(y, s_r * math.log(10.0)) * gain
