@@ -11,7 +11,7 @@ from bench.cli.base import build_parser, run
 SUBCOMMAND_MODULES = ("bench.cli.score", "bench.cli.evaluate", "bench.cli.crosscheck", "bench.cli.leaderboard")
 
 DESCRIPTION = (
-    "Score HDR images with HDR-VDP-2, mPSNR, SSIM and PU21 (protocol v1) and evaluate any "
+    "Score HDR images (HDR-VDP-2, HDR-VDP-3, mPSNR, SSIM, PU21, ΔE_ITP, ColorVideoVDP) and evaluate any "
     "LDR-to-HDR method on the benchmark's test split.\n\n"
     "Typical use:\n"
     "  itmn-bench score test.exr ref.exr --json\n"

@@ -9,8 +9,8 @@ from typing import Any
 
 _EVAL_HELP = """\
 Score a method on the prepared test split with the protocol every method gets (LDR made by
-Reinhard's global operator, HDR-VDP-2 / mPSNR / SSIM / PU21 at protocol v1 settings), and add
-its per-image rows to RESULTS/scores.csv and the table rendered from it (rows of the same
+Reinhard's global operator; HDR-VDP-2 / mPSNR / SSIM / PU21 at the settings of the dataset's
+protocol, v1 or v2), and add its per-image rows to RESULTS/scores.csv and the table rendered from it (rows of the same
 label are replaced).
 
 METHOD is one of:

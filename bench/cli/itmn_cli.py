@@ -16,7 +16,7 @@ DESCRIPTION = (
     "expand LDR images to HDR with any registered method.\n\n"
     "Typical use:\n"
     "  itmn data fetch --mirror DIR   # download the default dataset (or copy from a mirror)\n"
-    "  itmn data prepare              # build the 512x512 benchmark pairs (protocol v1)\n"
+    "  itmn data prepare              # build the benchmark pairs (the dataset's protocol)\n"
     "  itmn train --config cpu        # train iTMN with the 'cpu' profile\n"
     "  itmn expand --method huo in.png out.exr"
 )
