@@ -84,6 +84,13 @@ def test_smoke_reproduction_resumes_and_matches_expected_scores(tmp_path: Path, 
     for fig in ("fig2_comparison.png", "fig2_false_colour.png", "fig2h_convergence.png", "fig2i_learning_rate.png"):
         assert (results / "smoke" / "figures" / fig).is_file(), fig
 
+    # the HTML report is written at the end, with every test image's pixels (predictions found
+    # through the work folder recorded in the metadata)
+    assert meta["work_dir"] == str(work.resolve() / "smoke")
+    report = results / "smoke" / "report"
+    assert (report / "index.html").is_file()
+    assert sorted(p.name for p in (report / "data").glob("img-*.js")) == [f"img-{i:03d}.js" for i in range(scores["image"].nunique())]
+
     # the leaderboard ranks the same methods (the smoke profile scores no published network)
     board = pd.read_csv(results / "smoke" / "leaderboard.csv")
     assert set(board["method"]) == set(table.index)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from bench.cli.base import build_parser, run
 
 #: modules with a ``register(subparsers)`` function; order = order in --help
-SUBCOMMAND_MODULES = ("bench.cli.score", "bench.cli.evaluate", "bench.cli.crosscheck", "bench.cli.leaderboard")
+SUBCOMMAND_MODULES = ("bench.cli.score", "bench.cli.evaluate", "bench.cli.crosscheck", "bench.cli.leaderboard", "bench.cli.report")
 
 DESCRIPTION = (
     "Score HDR images (HDR-VDP-2, HDR-VDP-3, mPSNR, SSIM, PU21, ΔE_ITP, ColorVideoVDP) and evaluate any "
@@ -18,7 +18,8 @@ DESCRIPTION = (
     "  itmn-bench metrics                # list the registered metrics\n"
     "  itmn-bench evaluate --method huo\n"
     "  itmn-bench crosscheck --backend octave   # native vs the original MATLAB code\n"
-    "  itmn-bench leaderboard results/cpu       # ranked methods, each compared with iTMN"
+    "  itmn-bench leaderboard results/cpu       # ranked methods, each compared with iTMN\n"
+    "  itmn-bench report results/cpu            # HTML report of a results folder"
 )
 
 

@@ -43,6 +43,7 @@ def add_arguments(p: argparse.ArgumentParser, *, with_table: bool) -> None:
                    help="override a training configuration key for every run (e.g. run.iterations=100)")
     p.add_argument("--no-figures", dest="figures", action="store_false", help="skip the figures")
     p.add_argument("--no-lr-sweep", dest="lr_sweep", action="store_false", help="skip the Fig. 2(i) learning-rate runs")
+    p.add_argument("--no-report", dest="report", action="store_false", help="skip the HTML report (itmn-bench report)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
     add_metrics_argument(p)
 
@@ -76,6 +77,7 @@ def options_from_args(args: argparse.Namespace, table: str) -> Options:
         leaderboard_methods=board if table == "table1" else (),
         cache=args.cache, work=args.work.resolve(), results=args.results.resolve(), device=args.device, jobs=jobs,
         figures=args.figures, lr_sweep=args.lr_sweep and table == "table1", progress=args.progress,
+        report=getattr(args, "report", True),
         set_overrides=args.set_overrides, metrics=parse_metric_list(getattr(args, "metrics", None)),
     )  # fmt: skip
 

@@ -64,6 +64,7 @@ class Options:
     figures: bool = True
     lr_sweep: bool = True
     progress: bool = True
+    report: bool = True  # the HTML report at the end (--no-report skips it)
     ppd: float = 30.0
     set_overrides: list[str] = field(default_factory=list)
     metrics: tuple[str, ...] | None = None  # --metrics: table columns (None: the paper's three)

@@ -105,8 +105,20 @@ def reproduce(opts: Options) -> Path:
         git_per_stage={k: v.get("work_git") for k, v in state.data["stages"].items()},
         wall_seconds_this_invocation=round(time.perf_counter() - t_start, 1),
         outputs=sorted(str(p.relative_to(res)) for p in files.values()),
+        # where the predictions (<work_dir>/predictions/<method>/) and references are, for
+        # `itmn-bench report` and anyone checking a number against its image
+        work_dir=str(opts.work_dir),
+        prepared_dataset=str(root),
     )
     write_json(res / f"{prefix}metadata.json", meta)
+    if opts.report:
+        # after everything else, so the report shows this run's files (both tables when Table 2
+        # is reproduced beside Table 1); HDR-VDP-2 maps are cached, a rerun is cheap
+        from bench.report import build_report
+
+        log(f"writing the HTML report to {res / 'report'} ...")
+        summary = build_report(res, res / "report", work=opts.work_dir, dataset=str(root), cache=opts.cache, progress=opts.progress)
+        log(summary.describe())
     log(f"done in {time.perf_counter() - t_start:.0f} s: {res / (opts.table + '.md')}")
     return res
 
