@@ -21,7 +21,7 @@ def test_the_project_dependencies_the_device_lacks() -> None:
     # A new dependency that the device image lacks changes the carried set: update the wheel
     # table of docs/gpu-check.md and re-check the size budget when this fails.
     reqs = dw.project_requirements(REPO / "pyproject.toml")
-    assert dw.missing(reqs) == ["openexr", "openimageio", "colour-science", "pyrtools", "platformdirs"]
+    assert dw.missing(reqs) == ["openexr", "openimageio", "colour-science", "pyrtools", "platformdirs", "pooch"]
     assert {"numpy", "torch", "scipy", "pandas", "matplotlib"} <= dw.DEVICE_PACKAGES
 
 
