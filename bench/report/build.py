@@ -41,6 +41,7 @@ import numpy as np
 from bench.report import collect, encoding, html, maps
 from itmn import colour
 from itmn.errors import ConfigError, ItmnError
+from itmn.fingerprint import sha256_file
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE_FILES = ("index.html", "report.js", "report.css")
@@ -179,7 +180,7 @@ def encode_image_set(
     if sources.dataset is not None:
         try:
             ref709 = encoding.to_display_primaries(sources.dataset.load_hdr(image))
-            ref_sha = collect.sha256_file(sources.dataset.root / "hdr" / f"{image}.exr")
+            ref_sha = sha256_file(sources.dataset.root / "hdr" / f"{image}.exr")
         except (ItmnError, OSError) as exc:
             entry["missing"][REFERENCE] = f"reference not readable: {exc}"
     if ref709 is not None:
@@ -204,7 +205,7 @@ def encode_image_set(
         if path is None:
             entry["missing"][m] = f"no prediction {image}.exr in {sources.work_dir / 'predictions' / m}"
             continue
-        sha = collect.sha256_file(path)
+        sha = sha256_file(path)
         warn = _consistency(sources.work_dir, m, image, sha, scores.get((m, image)), tolerance_for(m), agrees)
         if warn:
             entry["warnings"][m] = warn

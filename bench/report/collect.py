@@ -12,7 +12,6 @@ looked up from the options and from the metadata, and every place tried is repor
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import math
 import os
@@ -280,14 +279,6 @@ def score_cache(work_dir: Path, method: str, image: str) -> dict[str, Any] | Non
                 return None
             return data if isinstance(data, dict) else None
     return None
-
-
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # --------------------------------------------------------------------------- training logs

@@ -137,7 +137,7 @@ def write_fixture(
                 "mpsnr": float(15 + 10 * rng.random()),
                 "ssim": float(rng.random()),
             }
-            from bench.report.collect import sha256_file
+            from itmn.fingerprint import sha256_file
 
             write_json_atomic(work / "scores" / m / f"{name}.json", {"sha256": sha256_file(path), "row": row})
             rows.append({"method": m, "image": name, **row})
