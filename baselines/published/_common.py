@@ -235,9 +235,10 @@ def load_model(
     """``builder()`` with the released weights ``weights_name`` loaded (strict keys), in eval mode,
     on ``device`` in ``dtype``. Models are kept per (weights, device, dtype, cache, mirror), so
     repeated calls do not re-read the file; treat the returned network as read-only."""
+    from baselines.published.weights import sources
     from itmn import paths
 
-    mirror = paths.data_mirror(mirror)
+    cache, mirror = sources(cache, mirror)
     cache_key = str(paths.cache_dir(cache))
     with _LOCK:
         return _cached_model(builder, weights_name, cache_key, mirror, str(device), dtype)

@@ -32,10 +32,15 @@ __all__ = [
     "WEIGHTS",
     "PublishedWeights",
     "cached_state",
+    "configure",
     "get_weights",
     "load_state_dict",
     "resolve",
+    "sources",
 ]
+
+#: Where weights come from when a caller passes no cache or mirror (set by :func:`configure`).
+_SOURCES: dict[str, str | None] = {"cache": None, "mirror": None}
 
 _EXPANDNET = ("dmarnerides/hdr-expandnet", "2b47572a88f247e0f44eb14065b0ed4fc9618e0d")
 _LHDR = ("AndreGuo/LHDR", "5d8ce8c7b6f59c0de857ed1009e477de89347852")
@@ -137,6 +142,23 @@ def cached_state(entry: PublishedWeights, cache: str | Path | None = None) -> st
     return "corrupt" if "corrupt" in states else ("missing" if "missing" in states else "verified")
 
 
+def configure(*, cache: str | Path | None = None, mirror: str | None = None) -> None:
+    """Set the cache and mirror the registered methods' weights come from when none is passed
+    (e.g. the reproduction's ``--cache`` and ``--mirror``); None restores the defaults
+    (``$ITMN_CACHE`` / the user cache dir, ``$ITMN_DATA_MIRROR`` / the upstream URL). Like
+    :func:`itmn.originals.configure`, it does not touch the environment."""
+    _SOURCES["cache"] = None if cache is None else str(cache)
+    _SOURCES["mirror"] = mirror
+
+
+def sources(cache: str | Path | None = None, mirror: str | None = None) -> tuple[str | Path | None, str | None]:
+    """The (cache, mirror) a fetch uses: the arguments, else what :func:`configure` set, else the
+    environment's (``$ITMN_DATA_MIRROR``; the cache is resolved by :mod:`itmn.paths`)."""
+    cache = cache if cache is not None else _SOURCES["cache"]
+    mirror = paths.data_mirror(mirror if mirror is not None else _SOURCES["mirror"])
+    return cache, mirror
+
+
 def resolve(
     entry: PublishedWeights,
     cache: str | Path | None = None,
@@ -152,7 +174,7 @@ def resolve(
     """
     from itmn.data.fetch import fetch_file
 
-    mirror = paths.data_mirror(mirror)
+    cache, mirror = sources(cache, mirror)
     notes: list[str] = []
 
     def note(msg: str) -> None:

@@ -29,9 +29,16 @@ def method_targets(opts: Options, runs: dict[str, str], protocol: str | None = N
 
 
 def published_targets(opts: Options, protocol: str | None = None) -> list[Any]:
-    """The published networks of the leaderboard, with their authors' weights."""
+    """The published networks of the leaderboard, with their authors' weights: fetched first
+    (verified) from the reproduction's cache and mirror (``--cache``, ``--mirror``), so that a
+    missing file is said before any image is expanded."""
+    from baselines.published import weights
     from bench.evaluate import registered_target
 
+    weights.configure(cache=opts.cache, mirror=opts.mirror)
+    for m in opts.leaderboard_methods:
+        if m in weights.WEIGHTS:  # --leaderboard may also name a method without weights
+            log(f"weights of {m}: {weights.resolve(weights.WEIGHTS[m], log=log)}")
     device = None if opts.device == "auto" else opts.device
     return [registered_target(m, device=device, protocol=protocol) for m in opts.leaderboard_methods]
 

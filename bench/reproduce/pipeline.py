@@ -45,8 +45,10 @@ def reproduce(opts: Options) -> Path:
         # ones later rescores only them; their rows join scores.csv, never Table 1
         from itmn.data.dataset import PreparedDataset
 
-        targets = published_targets(opts, PreparedDataset(root).protocol)
-        extra, extra_metric_cfgs, extra_cfgs = run_stage(state, "leaderboard_score", lambda: evaluate_targets(opts, root, targets))
+        def score_published() -> dict[str, Any]:
+            return evaluate_targets(opts, root, published_targets(opts, PreparedDataset(root).protocol))
+
+        extra, extra_metric_cfgs, extra_cfgs = run_stage(state, "leaderboard_score", score_published)
         scores = pd.concat([scores, extra], ignore_index=True)
         metric_cfgs = {**metric_cfgs, **extra_metric_cfgs}
         method_cfgs = {**method_cfgs, **extra_cfgs}

@@ -36,3 +36,29 @@ def test_profiles_default_to_their_dataset():
     assert _opts("--profile", "smoke").dataset == "default"
     assert _opts("--profile", "cpu").dataset == "public-v2"
     assert _opts("--profile", "cpu", "--dataset", "default").slug == "cpu-default"
+
+
+def test_published_weights_come_from_the_reproductions_mirror_and_cache(tmp_path, mirror, monkeypatch):
+    """--mirror/--cache of the reproduction reach the published networks' weights (not only the
+    dataset): offline, with no $ITMN_DATA_MIRROR, the leaderboard stage finds them."""
+    from baselines.published import _common, weights
+    from bench.reproduce.evaluation import published_targets
+    from itmn import paths
+
+    monkeypatch.delenv("ITMN_DATA_MIRROR", raising=False)
+    monkeypatch.setenv("ITMN_CACHE", str(tmp_path / "elsewhere"))  # not the reproduction's cache
+    cache = tmp_path / "cache"
+    opts = _opts("--profile", "cpu", "--leaderboard", "expandnet", "--cache", str(cache), "--mirror", str(mirror))
+    _common.clear_model_cache()
+    try:
+        targets = published_targets(opts)
+        assert [t.name for t in targets] == ["expandnet"]
+        w = weights.WEIGHTS["expandnet"]
+        assert (paths.downloads_dir(cache) / w.file.relpath).is_file()
+        assert (paths.downloads_dir(cache) / w.licence_file.relpath).is_file()
+        assert not (tmp_path / "elsewhere").exists()
+    finally:
+        weights.configure()
+        _common.clear_model_cache()
+    # configure() restored: without a mirror anywhere, the weights are not found in an empty cache
+    assert weights.sources(None, None) == (None, None)
