@@ -66,16 +66,30 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--no-images", dest="images", action="store_false", help="tables, curves and metadata only"
     )
+    p.add_argument(
+        "--bytes-per-pixel", type=float, default=None, metavar="B",
+        help="byte cap of one HDR image per pixel (default 0.5: 128 KiB at 512x512; JPEG quality steps "
+        "down to fit); the HDR-VDP-2 maps get a quarter of it. Smaller for a report to commit or mail",
+    )  # fmt: skip
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     p.set_defaults(handler="bench.cli.report:report_command")
 
 
 def report_command(args: argparse.Namespace) -> int:
-    from bench.report import build_report
+    from bench.report import build_report, encoding
+    from itmn.errors import ConfigError
 
+    caps = {}
+    if args.bytes_per_pixel is not None:
+        if not 0.01 <= args.bytes_per_pixel <= 4:
+            raise ConfigError(f"--bytes-per-pixel {args.bytes_per_pixel:g}: expected 0.01 to 4")
+        caps = {
+            "hdr_bytes_per_pixel": args.bytes_per_pixel,
+            "map_bytes_per_pixel": args.bytes_per_pixel * encoding.MAP_BYTES_PER_PIXEL / encoding.HDR_BYTES_PER_PIXEL,
+        }
     summary = build_report(
         args.results_dir, args.out, work=args.work, dataset=args.dataset, cache=args.cache,
-        map_cache=args.map_cache, images=args.images, progress=args.progress,
+        map_cache=args.map_cache, images=args.images, progress=args.progress, **caps,
     )  # fmt: skip
     for note in summary.notes:
         print(f"note: {note}")

@@ -391,6 +391,8 @@ def build_report(
                 "offset": encoding.EXP_OFFSET,
                 "ev_range": list(encoding.EV_RANGE),
                 "anchor_grey": encoding.ANCHOR_GREY,
+                "hdr_bytes_per_pixel": hdr_bytes_per_pixel,
+                "map_bytes_per_pixel": map_bytes_per_pixel,
             },  # fmt: skip
             "lum_range": [0.005, 1000.0],
             "colormaps": {"falsecolour": colormap_bytes("inferno"), "pmap": colormap_bytes("YlOrRd")},

@@ -232,3 +232,19 @@ def test_cli(fixture: Fixture, tmp_path: Path, capsys: pytest.CaptureFixture[str
     )
     assert main(["report", str(tmp_path / "missing")]) == 1
     assert "results folder" in capsys.readouterr().err
+
+
+def test_cli_bytes_per_pixel_caps_the_images(fixture: Fixture, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--bytes-per-pixel lowers the byte cap of every HDR tile (and a quarter of it for the maps),
+    and the cap used is recorded in the report's data."""
+    from bench.cli.bench_cli import main
+
+    def image_bytes(d: Path) -> int:
+        return sum(p.stat().st_size for p in (d / "data").glob("img-*.js"))
+
+    assert main(["report", str(fixture.results), "--out", str(tmp_path / "full")]) == 0
+    assert main(["report", str(fixture.results), "--out", str(tmp_path / "small"), "--bytes-per-pixel", "0.05"]) == 0
+    assert image_bytes(tmp_path / "small") < 0.6 * image_bytes(tmp_path / "full")
+    assert '"hdr_bytes_per_pixel":0.05' in (tmp_path / "small" / "data" / "report.js").read_text()
+    assert main(["report", str(fixture.results), "--out", str(tmp_path / "bad"), "--bytes-per-pixel", "0"]) == 1
+    assert "--bytes-per-pixel" in capsys.readouterr().err
