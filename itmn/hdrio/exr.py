@@ -180,19 +180,15 @@ def read_exr(path: Path, allow_gray: bool) -> tuple[np.ndarray, dict[str, Any]]:
 
 
 def _warn_alpha_dropped(path: Path, alpha: np.ndarray) -> None:
-    """The suite reads colour only: say so when dropping an alpha channel loses something (some
-    pixel is not opaque), and how much of the image it would have made (partly) transparent. An
-    all-opaque alpha (e.g. the openexr-images photographs) is dropped silently: nothing is lost."""
+    """The suite reads colour only: say so whenever an alpha channel is dropped, and how much of
+    the image it would have made (partly) transparent ("every pixel is opaque": nothing lost)."""
     import warnings
 
     transparent = int(np.count_nonzero(np.asarray(alpha, dtype=np.float64) < 1.0))
-    if not transparent:
-        return
+    how = (f"{transparent} of {alpha.size} pixels are not opaque" if transparent
+           else "every pixel is opaque, nothing is lost")  # fmt: skip
     warnings.warn(
-        ItmnWarning(
-            f"{path}: alpha channel A ignored ({transparent} of {alpha.size} pixels are not opaque); "
-            "the colour channels are used as stored"
-        ),
+        ItmnWarning(f"{path}: alpha channel A ignored ({how}); the colour channels are used as stored"),
         stacklevel=4,
     )
 

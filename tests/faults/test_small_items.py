@@ -69,15 +69,15 @@ def test_a_dropped_alpha_channel_is_reported(cli, tmp_path: Path) -> None:  # ty
     assert len(warnings) == 1 and "alpha channel A ignored" in warnings[0], res.err
 
 
-def test_an_opaque_alpha_channel_is_dropped_silently(tmp_path: Path) -> None:
-    import warnings
+def test_an_opaque_alpha_channel_is_reported_as_losing_nothing(tmp_path: Path) -> None:
+    import pytest
 
     from itmn import hdrio
+    from itmn.errors import ItmnWarning
 
     rgba = tmp_path / "opaque.exr"
     _rgba_exr(rgba, alpha=1.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with pytest.warns(ItmnWarning, match=r"opaque.exr: alpha channel A ignored \(every pixel is opaque, nothing is lost\)"):
         img, _ = hdrio.read_hdr(rgba)
     assert img.shape == (24, 24, 3)
 
