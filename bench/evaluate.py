@@ -127,6 +127,12 @@ def registered_target(
                   code=code_digest(method.code_files()), weights=weights)  # fmt: skip
 
 
+def folder_name(name: str) -> str:
+    """The file-system-safe folder name of a method's predictions and scores under a work folder
+    (``itmn-bench evaluate`` writes ``<work>/predictions/<folder_name(label)>/``; the report reads it)."""
+    return "".join(c if c.isalnum() or c in "-_.[]=," else "_" for c in name)
+
+
 def callable_target(spec: str, *, label: str | None = None, protocol: str | Protocol | None = None) -> Target:
     """A user's ``module:function`` (``module.sub:obj.attr`` also works); the object is called as
     ``fn(ldr) -> hdr``. If it is a class, it is instantiated without arguments and its ``expand``

@@ -97,9 +97,9 @@ def evaluate_command(args: argparse.Namespace) -> int:
         params = parse_params(args.param, args.checkpoint, args.device)
         target = evaluate.registered_target(args.method, label=args.label, protocol=ds.protocol, **params)
 
-    preds = evaluate.expand_split(target, ds, names, work / "predictions" / _safe(target.name), progress=args.progress)
+    preds = evaluate.expand_split(target, ds, names, work / "predictions" / evaluate.folder_name(target.name), progress=args.progress)
     rows, configs = evaluate.score_split(
-        target, preds, ds, work / "scores" / _safe(target.name), metrics=scored_metrics(selected), ppd=args.ppd,
+        target, preds, ds, work / "scores" / evaluate.folder_name(target.name), metrics=scored_metrics(selected), ppd=args.ppd,
         progress=args.progress,
     )  # fmt: skip
     new = pd.DataFrame(rows)
@@ -146,5 +146,3 @@ def _read_scores(path: Path) -> Any:
     return table
 
 
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_.[]=," else "_" for c in name)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.evaluate import folder_name
 from itmn.errors import ConfigError
 
 #: tables shown first, in this order; any other CSV follows alphabetically
@@ -255,22 +256,17 @@ def find_work(
 
 def find_prediction(work_dir: Path, method: str) -> Path | None:
     """``<work>/predictions/<method>/`` (or the file-system-safe name ``itmn-bench evaluate`` uses)."""
-    for name in (method, safe_name(method)):
+    for name in (method, folder_name(method)):
         d = work_dir / "predictions" / name
         if d.is_dir():
             return d
     return None
 
 
-def safe_name(name: str) -> str:
-    """The folder name ``itmn-bench evaluate`` gives a method's predictions."""
-    return "".join(c if c.isalnum() or c in "-_.[]=," else "_" for c in name)
-
-
 def score_cache(work_dir: Path, method: str, image: str) -> dict[str, Any] | None:
     """The cached score record of (method, image) written by ``bench.evaluate.score_split``
     (``sha256`` of the prediction scored, ``row`` of values), or None."""
-    for name in (method, safe_name(method)):
+    for name in (method, folder_name(method)):
         p = work_dir / "scores" / name / f"{image}.json"
         if p.is_file():
             try:
